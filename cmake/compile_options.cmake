@@ -1,0 +1,13 @@
+# SPDX-License-Identifier: MIT
+# Warnings and sanitizers for the project's own targets. Applied per target so that a user's app
+# built with spheresim_add_app keeps the flags its author chose.
+set(SPHERESIM_WARNINGS -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-unused-parameter)
+
+if(SPHERESIM_SANITIZE)
+    add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+    add_link_options(-fsanitize=address,undefined)
+endif()
+
+function(spheresim_warnings target)
+    target_compile_options(${target} PRIVATE ${SPHERESIM_WARNINGS})
+endfunction()

@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: MIT
+// The device bus: the one wire protocol between an app (through hal_stub) and the simulated
+// device OS. Both sides include this header and nothing else of each other.
+//
+// The bus is a SOCK_SEQPACKET socketpair, so every message keeps its boundaries. The app sends a
+// request and blocks for the reply with the same sequence number; the OS decides every privileged
+// operation and may attach one file descriptor to a reply (SCM_RIGHTS) so peripheral handles are
+// real fds in the app. Asynchronous notifications (system events) travel on a separate
+// descriptor the app asks for, never on the request channel, so a reply is never interleaved
+// with an event.
+//
+// Peripheral channels (a GPIO, later I2C/ADC) are SOCK_SEQPACKET sockets too: the app holds one
+// end and the OS the other, carrying struct devbus_gpio_msg and friends.
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+// The environment variable holding the app end of the bus, set by the OS before exec.
+#define DEVBUS_FD_ENV "SPHERESIM_BUS_FD"
+
+#define DEVBUS_MAGIC 0x53504842u  // "SPHB"
+#define DEVBUS_VERSION 1u
+#define DEVBUS_MAX_DATA 1024u
+
+enum devbus_op {
+    DEVBUS_OP_HELLO = 1,            // out: data = image package root path
+    DEVBUS_OP_GPIO_OPEN_INPUT,      // arg0 = GPIO id; reply fd
+    DEVBUS_OP_GPIO_OPEN_OUTPUT,     // arg0 = id, arg1 = output mode, arg2 = initial value; fd
+    DEVBUS_OP_STORAGE_OPEN_MUTABLE, // reply fd
+    DEVBUS_OP_STORAGE_DELETE_MUTABLE,
+    DEVBUS_OP_NETWORK_STATUS,       // reply arg0 = ready, arg1 = interface status bits
+    DEVBUS_OP_DEVICEAUTH_STATUS,    // reply arg0 = ready; data = certificate path
+    DEVBUS_OP_POWER_REBOOT,
+    DEVBUS_OP_POWER_DOWN,           // arg0 = maximum residency in seconds
+    DEVBUS_OP_POWER_PROFILE,        // arg0 = PowerManagement_System_PowerProfile
+    DEVBUS_OP_SYSEVENT_REGISTER,    // arg0 = event mask; reply fd carrying devbus_sysevent_msg
+    DEVBUS_OP_SYSEVENT_UNREGISTER,
+    DEVBUS_OP_SYSEVENT_DEFER,       // arg0 = event, arg1 = minutes
+    DEVBUS_OP_SYSEVENT_RESUME,      // arg0 = event
+    DEVBUS_OP_MEMORY_REPORT,        // arg0 = user KiB, arg1 = peak user KiB (for the OS's records)
+    DEVBUS_OP_COUNT
+};
+
+// Every bus message, in both directions, starts with this header; `len` bytes of data follow.
+struct devbus_msg {
+    uint32_t magic;
+    uint16_t version;
+    uint16_t op;
+    uint32_t seq;
+    int32_t result;  // replies: 0 or -1
+    int32_t err;     // replies: errno when result is -1
+    int32_t arg[4];
+    uint32_t len;
+    char data[DEVBUS_MAX_DATA];
+};
+
+#define DEVBUS_HEADER_SIZE offsetof(struct devbus_msg, data)
+
+// A GPIO channel carries one request and one reply per operation.
+enum devbus_gpio_op { DEVBUS_GPIO_GET = 1, DEVBUS_GPIO_SET = 2 };
+
+struct devbus_gpio_msg {
+    uint8_t op;
+    uint8_t value;   // SET: requested value; reply to GET: the pin level
+    int16_t err;     // reply: 0 or an errno
+};
+
+// A system-event channel carries one of these per status change.
+struct devbus_sysevent_msg {
+    uint32_t event;   // SysEvent_Events, one flag
+    uint32_t status;  // SysEvent_Status
+    uint32_t update_type;
+    uint32_t max_deferral_minutes;
+};
+
+// Sends `msg` (header plus msg->len bytes of data) with an optional descriptor (-1 for none).
+// Returns 0, or -1 with errno set (EINVAL if msg->len is too large).
+int devbus_send(int sock, const struct devbus_msg *msg, int fd_to_pass);
+
+// Receives one message and, if one was attached, its descriptor into *out_fd (else -1).
+// Rejects anything malformed (wrong magic, version, or a length that disagrees with the bytes
+// received) with -1 and errno EPROTO; returns -1 with errno 0 on orderly end of stream.
+int devbus_recv(int sock, struct devbus_msg *out_msg, int *out_fd);
+
+// Returns a printable name for an op, for logs; "unknown" for values outside the enum.
+const char *devbus_op_name(uint16_t op);
+
+#ifdef __cplusplus
+}
+#endif
