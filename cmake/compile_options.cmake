@@ -1,6 +1,9 @@
 # SPDX-License-Identifier: MIT
 # Warnings and sanitizers for the project's own targets. Applied per target so that a user's app
 # built with spheresim_add_app keeps the flags its author chose.
+# glibc extensions (pipe2, accept4, sigabbrev_np, …) are part of the host platform we target.
+add_compile_definitions(_GNU_SOURCE)
+
 set(SPHERESIM_WARNINGS -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-unused-parameter)
 
 if(SPHERESIM_SANITIZE)

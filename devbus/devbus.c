@@ -123,7 +123,11 @@ const char *devbus_op_name(uint16_t op)
         [DEVBUS_OP_SYSEVENT_UNREGISTER] = "sysevent-unregister",
         [DEVBUS_OP_SYSEVENT_DEFER] = "sysevent-defer",
         [DEVBUS_OP_SYSEVENT_RESUME] = "sysevent-resume",
-        [DEVBUS_OP_MEMORY_REPORT] = "memory-report",
+        [DEVBUS_OP_APP_CONNECT] = "app-connect",
+        [DEVBUS_OP_NETWORK_SET_INTERFACE] = "network-set-interface",
+        [DEVBUS_OP_NETWORK_IPCONFIG_APPLY] = "network-ipconfig-apply",
+        [DEVBUS_OP_TIMESYNC_SET] = "timesync-set",
+        [DEVBUS_OP_TIMESYNC_GET] = "timesync-get",
     };
     if (op >= DEVBUS_OP_COUNT || names[op] == NULL) {
         return "unknown";

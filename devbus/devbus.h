@@ -34,7 +34,8 @@ enum devbus_op {
     DEVBUS_OP_GPIO_OPEN_OUTPUT,     // arg0 = id, arg1 = output mode, arg2 = initial value; fd
     DEVBUS_OP_STORAGE_OPEN_MUTABLE, // reply fd
     DEVBUS_OP_STORAGE_DELETE_MUTABLE,
-    DEVBUS_OP_NETWORK_STATUS,       // reply arg0 = ready, arg1 = interface status bits
+    DEVBUS_OP_NETWORK_STATUS,       // data = interface name or empty; reply arg0 = ready,
+                                    // arg1 = status bits, arg2 = enabled, arg3 = interface count
     DEVBUS_OP_DEVICEAUTH_STATUS,    // reply arg0 = ready; data = certificate path
     DEVBUS_OP_POWER_REBOOT,
     DEVBUS_OP_POWER_DOWN,           // arg0 = maximum residency in seconds
@@ -43,7 +44,11 @@ enum devbus_op {
     DEVBUS_OP_SYSEVENT_UNREGISTER,
     DEVBUS_OP_SYSEVENT_DEFER,       // arg0 = event, arg1 = minutes
     DEVBUS_OP_SYSEVENT_RESUME,      // arg0 = event
-    DEVBUS_OP_MEMORY_REPORT,        // arg0 = user KiB, arg1 = peak user KiB (for the OS's records)
+    DEVBUS_OP_APP_CONNECT,          // data = real-time app component id
+    DEVBUS_OP_NETWORK_SET_INTERFACE,  // data = interface name, arg0 = enabled
+    DEVBUS_OP_NETWORK_IPCONFIG_APPLY, // data = interface name, arg0 = 1 static / 0 dynamic
+    DEVBUS_OP_TIMESYNC_SET,           // arg0 = enabled
+    DEVBUS_OP_TIMESYNC_GET,           // reply arg0 = enabled
     DEVBUS_OP_COUNT
 };
 

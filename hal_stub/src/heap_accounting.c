@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: MIT
+// Counts the app's heap exactly by standing in front of glibc's allocator: every allocation
+// function here forwards to glibc's own entry points (__libc_malloc and friends) and adjusts a
+// counter by the block's usable size. The app links this statically, so its definitions win
+// for every library in the process, just as the device's allocator serves the whole app. Under
+// AddressSanitizer the sanitizer must own the allocator, so the figures fall back to mallinfo2.
+#include "heap_accounting.h"
+
+#include <errno.h>
+#include <malloc.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+// Referenced by hal_stub's link options so this object is always linked in.
+int halstub_heap_accounting_linked;
+
+#if defined(__SANITIZE_ADDRESS__)
+
+size_t halstub_heap_in_use_bytes(void)
+{
+    struct mallinfo2 info = mallinfo2();
+    return info.uordblks + info.hblkhd;
+}
+
+size_t halstub_heap_peak_bytes(void)
+{
+    static _Atomic size_t peak;
+    size_t now = halstub_heap_in_use_bytes();
+    size_t seen = atomic_load(&peak);
+    while (now > seen && !atomic_compare_exchange_weak(&peak, &seen, now)) {
+    }
+    return now > seen ? now : seen;
+}
+
+#else
+
+extern void *__libc_malloc(size_t size);
+extern void *__libc_calloc(size_t count, size_t size);
+extern void *__libc_realloc(void *ptr, size_t size);
+extern void *__libc_memalign(size_t alignment, size_t size);
+extern void __libc_free(void *ptr);
+
+static _Atomic int64_t in_use;
+static _Atomic int64_t peak;
+
+static void account(int64_t delta)
+{
+    int64_t now = atomic_fetch_add(&in_use, delta) + delta;
+    int64_t seen = atomic_load(&peak);
+    while (now > seen && !atomic_compare_exchange_weak(&peak, &seen, now)) {
+    }
+}
+
+static void *track(void *ptr)
+{
+    if (ptr != NULL) {
+        account((int64_t)malloc_usable_size(ptr));
+    }
+    return ptr;
+}
+
+void *malloc(size_t size)
+{
+    return track(__libc_malloc(size));
+}
+
+void *calloc(size_t count, size_t size)
+{
+    return track(__libc_calloc(count, size));
+}
+
+void free(void *ptr)
+{
+    if (ptr != NULL) {
+        account(-(int64_t)malloc_usable_size(ptr));
+        __libc_free(ptr);
+    }
+}
+
+void *realloc(void *ptr, size_t size)
+{
+    size_t before = ptr != NULL ? malloc_usable_size(ptr) : 0;
+    void *moved = __libc_realloc(ptr, size);
+    if (moved != NULL) {
+        account((int64_t)malloc_usable_size(moved) - (int64_t)before);
+    } else if (size == 0 && ptr != NULL) {
+        account(-(int64_t)before);
+    }
+    return moved;
+}
+
+void *memalign(size_t alignment, size_t size)
+{
+    return track(__libc_memalign(alignment, size));
+}
+
+void *aligned_alloc(size_t alignment, size_t size)
+{
+    return track(__libc_memalign(alignment, size));
+}
+
+int posix_memalign(void **out, size_t alignment, size_t size)
+{
+    if (alignment < sizeof(void *) || (alignment & (alignment - 1)) != 0) {
+        return EINVAL;
+    }
+    void *ptr = track(__libc_memalign(alignment, size));
+    if (ptr == NULL) {
+        return ENOMEM;
+    }
+    *out = ptr;
+    return 0;
+}
+
+size_t halstub_heap_in_use_bytes(void)
+{
+    int64_t now = atomic_load(&in_use);
+    return now > 0 ? (size_t)now : 0;
+}
+
+size_t halstub_heap_peak_bytes(void)
+{
+    int64_t seen = atomic_load(&peak);
+    return seen > 0 ? (size_t)seen : 0;
+}
+
+#endif

@@ -1,0 +1,9 @@
+// SPDX-License-Identifier: MIT
+// The app's heap use, as applications.h reports it: bytes currently allocated and the peak.
+#pragma once
+
+#include <stddef.h>
+
+// Bytes of heap the app holds now, and the most it has held since it started.
+size_t halstub_heap_in_use_bytes(void);
+size_t halstub_heap_peak_bytes(void);

@@ -1,0 +1,23 @@
+// SPDX-License-Identifier: MIT
+// The spheresim command line: one function per verb. Each returns the process exit status and
+// reports failures as one line on stderr starting with "spheresim: ".
+#pragma once
+
+#include <stddef.h>
+
+int sim_cmd_run(int argc, char **argv);
+int sim_cmd_ctl(int argc, char **argv);
+
+// Prints "spheresim: <message>" to stderr and returns 2 (usage) for use as `return usage(...)`.
+int sim_cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+// Prints "spheresim: <message>" to stderr and returns 1.
+int sim_cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+// The per-user state root: $SPHERESIM_HOME, else $XDG_STATE_HOME/spheresim, else
+// ~/.local/state/spheresim. Returns 0, or -1 if it does not fit.
+int sim_cli_home(char *out, size_t out_size);
+
+// Writes "<dir><suffix>" into out. Returns 0, or -1 (after reporting "path too long") if it
+// does not fit.
+int sim_cli_join(char *out, size_t out_size, const char *dir, const char *suffix);

@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: MIT
+// `spheresim ctl`: drives a running device through its control socket. Each verb becomes one
+// JSON request; the device's reply is printed (status and gpio) or checked (actions).
+#include <cjson/cJSON.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "os/ctl_socket.h"
+
+static const char ctl_usage[] =
+    "usage: spheresim ctl [--device-dir D] COMMAND\n"
+    "\n"
+    "commands:\n"
+    "  status                      print the device's state as JSON\n"
+    "  button A|B press|release|click\n"
+    "  gpio get N                  print a GPIO's direction and level as JSON\n"
+    "  net down|up                 take the device's network link down or bring it up\n"
+    "  reboot                      SIGTERM the app, SIGKILL after 2 s, boot again\n"
+    "  power-off                   cut the power: the app is killed without SIGTERM\n"
+    "  power-on                    power a device that is off back on\n"
+    "\n"
+    "--device-dir defaults to $SPHERESIM_HOME/devices/default, as for 'spheresim run'.\n";
+
+// Turns the command words into a request object; returns NULL with *out_error set.
+static cJSON *build_request(int argc, char **argv, const char **out_error)
+{
+    cJSON *request = cJSON_CreateObject();
+    const char *verb = argv[0];
+    *out_error = NULL;
+    if (strcmp(verb, "status") == 0 && argc == 1) {
+        cJSON_AddStringToObject(request, "cmd", "status");
+    } else if (strcmp(verb, "button") == 0 && argc == 3) {
+        cJSON_AddStringToObject(request, "cmd", "button");
+        cJSON_AddStringToObject(request, "button", argv[1]);
+        cJSON_AddStringToObject(request, "action", argv[2]);
+    } else if (strcmp(verb, "gpio") == 0 && argc == 3 && strcmp(argv[1], "get") == 0) {
+        char *end = NULL;
+        long id = strtol(argv[2], &end, 10);
+        if (end == argv[2] || *end != '\0' || id < 0 || id > 1000) {
+            *out_error = "ctl gpio get: N must be a GPIO number";
+        }
+        cJSON_AddStringToObject(request, "cmd", "gpio");
+        cJSON_AddNumberToObject(request, "id", (double)id);
+    } else if (strcmp(verb, "net") == 0 && argc == 2) {
+        cJSON_AddStringToObject(request, "cmd", "net");
+        cJSON_AddStringToObject(request, "state", argv[1]);
+    } else if ((strcmp(verb, "reboot") == 0 || strcmp(verb, "power-off") == 0 ||
+                strcmp(verb, "power-on") == 0) &&
+               argc == 1) {
+        cJSON_AddStringToObject(request, "cmd", verb);
+    } else {
+        *out_error = "ctl: unknown command or wrong arguments (see 'spheresim ctl --help')";
+    }
+    if (*out_error != NULL) {
+        cJSON_Delete(request);
+        return NULL;
+    }
+    return request;
+}
+
+int sim_cmd_ctl(int argc, char **argv)
+{
+    const char *device_dir = NULL;
+    int first = 1;
+    while (first < argc && strncmp(argv[first], "--", 2) == 0) {
+        if (strcmp(argv[first], "--help") == 0) {
+            fputs(ctl_usage, stdout);
+            return 0;
+        }
+        if (strcmp(argv[first], "--device-dir") == 0 && first + 1 < argc) {
+            device_dir = argv[first + 1];
+            first += 2;
+            continue;
+        }
+        return sim_cli_usage_error("ctl: unknown option '%s' (see --help)", argv[first]);
+    }
+    if (first >= argc) {
+        return sim_cli_usage_error("ctl: expected a command (see --help)");
+    }
+    char socket_path[PATH_MAX];
+    if (device_dir != NULL) {
+        if (sim_cli_join(socket_path, sizeof(socket_path), device_dir, "/ctl.sock") != 0) {
+            return 1;
+        }
+    } else {
+        char home[PATH_MAX];
+        if (sim_cli_home(home, sizeof(home)) != 0 ||
+            sim_cli_join(socket_path, sizeof(socket_path), home, "/devices/default/ctl.sock") !=
+                0) {
+            return sim_cli_fail("ctl: state directory path too long");
+        }
+    }
+    const char *error = NULL;
+    cJSON *request = build_request(argc - first, argv + first, &error);
+    if (request == NULL) {
+        return sim_cli_usage_error("%s", error);
+    }
+    char *text = cJSON_PrintUnformatted(request);
+    cJSON_Delete(request);
+    static char reply_text[65536];
+    char err[512];
+    int status = sim_ctl_request(socket_path, text, reply_text, sizeof(reply_text), err,
+                                 sizeof(err));
+    free(text);
+    if (status != 0) {
+        return sim_cli_fail("ctl: %s", err);
+    }
+    cJSON *reply = cJSON_Parse(reply_text);
+    const cJSON *ok = cJSON_GetObjectItemCaseSensitive(reply, "ok");
+    if (!cJSON_IsBool(ok)) {
+        cJSON_Delete(reply);
+        return sim_cli_fail("ctl: the device sent an unreadable reply");
+    }
+    if (cJSON_IsFalse(ok)) {
+        const cJSON *message = cJSON_GetObjectItemCaseSensitive(reply, "error");
+        status = sim_cli_fail("ctl: %s", cJSON_IsString(message) ? message->valuestring
+                                                                  : "the device refused");
+        cJSON_Delete(reply);
+        return status;
+    }
+    const char *verb = argv[first];
+    if (strcmp(verb, "status") == 0 || strcmp(verb, "gpio") == 0) {
+        cJSON_DeleteItemFromObjectCaseSensitive(reply, "ok");
+        char *pretty = cJSON_Print(reply);
+        if (pretty != NULL) {
+            puts(pretty);
+            free(pretty);
+        }
+    }
+    cJSON_Delete(reply);
+    return 0;
+}

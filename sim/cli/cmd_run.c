@@ -1,0 +1,248 @@
+// SPDX-License-Identifier: MIT
+// `spheresim run`: loads the app's image package and manifest, prepares the device (state
+// directory, identity, board) and hands over to the supervisor until the device is stopped.
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "os/fs_util.h"
+#include "os/hwdef.h"
+#include "os/supervisor.h"
+
+static const char run_usage[] =
+    "usage: spheresim run APP_DIR_OR_BINARY [options]\n"
+    "\n"
+    "Runs a high-level app inside a simulated MT3620 device until interrupted (Ctrl-C), or once\n"
+    "with --once. APP_DIR is an unpacked image package (app_manifest.json + bin/app, as\n"
+    "spheresim_add_app builds it); a BINARY is run with the manifest next to it or --manifest.\n"
+    "\n"
+    "options:\n"
+    "  --manifest F      use this app_manifest.json instead of the package's\n"
+    "  --board NAME      board model and hardware definition (default mt3620_rdb)\n"
+    "  --device-dir D    the device's state directory (default $SPHERESIM_HOME/devices/default)\n"
+    "  --once            run the app once; exit with its exit code, or 128+signal\n"
+    "  --network-down    boot with the network down\n"
+    "  --debug           log every device-bus request\n"
+    "  --help            show this help\n";
+
+struct run_options {
+    const char *target;
+    const char *manifest;
+    const char *board;
+    const char *device_dir;
+    bool once;
+    bool network_down;
+    bool debug;
+};
+
+static int parse_options(int argc, char **argv, struct run_options *out, bool *out_help)
+{
+    static const struct option options[] = {
+        {"manifest", required_argument, NULL, 'm'}, {"board", required_argument, NULL, 'b'},
+        {"device-dir", required_argument, NULL, 'd'}, {"once", no_argument, NULL, 'o'},
+        {"network-down", no_argument, NULL, 'n'},   {"debug", no_argument, NULL, 'g'},
+        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
+    };
+    *out = (struct run_options){.board = "mt3620_rdb"};
+    *out_help = false;
+    opterr = 0;
+    optind = 1;
+    int opt;
+    while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
+        switch (opt) {
+        case 'm':
+            out->manifest = optarg;
+            break;
+        case 'b':
+            out->board = optarg;
+            break;
+        case 'd':
+            out->device_dir = optarg;
+            break;
+        case 'o':
+            out->once = true;
+            break;
+        case 'n':
+            out->network_down = true;
+            break;
+        case 'g':
+            out->debug = true;
+            break;
+        case 'h':
+            *out_help = true;
+            return 0;
+        default:
+            return sim_cli_usage_error("run: unknown or incomplete option '%s' (see --help)",
+                                       argv[optind - 1]);
+        }
+    }
+    if (optind != argc - 1) {
+        return sim_cli_usage_error("run: expected one APP_DIR_OR_BINARY (see --help)");
+    }
+    out->target = argv[optind];
+    return 0;
+}
+
+static int copy_path(char *out, size_t out_size, const char *text)
+{
+    int n = snprintf(out, out_size, "%s", text);
+    return n < 0 || (size_t)n >= out_size ? -1 : 0;
+}
+
+// Works out the package root, the binary to run (empty: the manifest's EntryPoint) and the
+// default manifest path from what the user named.
+static int locate_package(const char *target, struct sim_device *device, char *manifest_default,
+                          size_t manifest_size)
+{
+    char resolved[PATH_MAX];
+    struct stat st;
+    if (realpath(target, resolved) == NULL || stat(resolved, &st) != 0) {
+        return sim_cli_fail("run: %s: %s", target, strerror(errno));
+    }
+    if (S_ISDIR(st.st_mode)) {
+        copy_path(device->package_dir, sizeof(device->package_dir), resolved);
+        device->executable[0] = '\0';
+    } else {
+        copy_path(device->executable, sizeof(device->executable), resolved);
+        char dir[PATH_MAX];
+        copy_path(dir, sizeof(dir), resolved);
+        char *parent = dirname(dir);
+        // A binary inside a package's bin/ belongs to the package above it.
+        const char *base = strrchr(parent, '/');
+        if (base != NULL && strcmp(base, "/bin") == 0 && base != parent) {
+            parent[base - parent] = '\0';
+        }
+        copy_path(device->package_dir, sizeof(device->package_dir), parent);
+    }
+    int n = snprintf(manifest_default, manifest_size, "%s/app_manifest.json", device->package_dir);
+    return n < 0 || (size_t)n >= manifest_size ? sim_cli_fail("run: package path too long") : 0;
+}
+
+static int load_manifest(const struct run_options *opts, struct sim_device *device,
+                         const char *manifest_default)
+{
+    const char *manifest_path = opts->manifest != NULL ? opts->manifest : manifest_default;
+    copy_path(device->manifest_path, sizeof(device->manifest_path), manifest_path);
+    const char *hw_path = sim_hwdef_default_for_board(opts->board);
+    if (hw_path == NULL) {
+        return sim_cli_fail("run: unknown board '%s' (known: mt3620_rdb)", opts->board);
+    }
+    static struct sim_hwdef hw;
+    char err[1024];
+    if (sim_hwdef_load(hw_path, &hw, err, sizeof(err)) != SIM_HWDEF_OK) {
+        return sim_cli_fail("run: %s", err);
+    }
+    if (sim_manifest_load(manifest_path, &hw, &device->manifest, err, sizeof(err)) !=
+        SIM_MANIFEST_OK) {
+        return sim_cli_fail("run: the app can't be installed: %s", err);
+    }
+    if (device->executable[0] == '\0') {
+        int n = snprintf(device->executable, sizeof(device->executable), "%s%s",
+                         device->package_dir, device->manifest.entry_point);
+        if (n < 0 || (size_t)n >= sizeof(device->executable)) {
+            return sim_cli_fail("run: entry point path too long");
+        }
+    }
+    return 0;
+}
+
+// Creates the state directories and takes the device's lock, held until spheresim exits.
+static int prepare_device_dir(struct sim_device *device)
+{
+    static const char *const subdirs[] = {"", "/storage", "/certs", "/logs", "/records"};
+    char err[512];
+    for (size_t i = 0; i < sizeof(subdirs) / sizeof(subdirs[0]); i++) {
+        char path[PATH_MAX];
+        if (sim_cli_join(path, sizeof(path), device->dir, subdirs[i]) != 0) {
+            return 1;
+        }
+        if (sim_fs_make_dirs(path, 0700, err, sizeof(err)) != 0) {
+            return sim_cli_fail("run: %s", err);
+        }
+    }
+    char lock_path[PATH_MAX];
+    sim_device_path(device, "lock", lock_path, sizeof(lock_path));
+    int lock_fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (lock_fd < 0 || flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
+        return sim_cli_fail("run: device directory %s is in use by another spheresim",
+                            device->dir);
+    }
+    return 0;
+}
+
+static int prepare_identity(struct sim_device *device)
+{
+    char err[1024];
+    if (sim_tenant_ca_ensure(device->tenant_dir, err, sizeof(err)) != SIM_IDENTITY_OK ||
+        sim_device_id_ensure(device->dir, device->device_id, err, sizeof(err)) !=
+            SIM_IDENTITY_OK) {
+        return sim_cli_fail("run: %s", err);
+    }
+    sim_device_path(device, "certs/device.pem", device->cert_path, sizeof(device->cert_path));
+    return 0;
+}
+
+int sim_cmd_run(int argc, char **argv)
+{
+    static struct sim_device device;
+    static struct sim_supervisor supervisor;
+    struct run_options opts;
+    bool help = false;
+    int status = parse_options(argc, argv, &opts, &help);
+    if (status != 0 || help) {
+        if (help) {
+            fputs(run_usage, stdout);
+        }
+        return status;
+    }
+    char home[PATH_MAX];
+    char manifest_default[PATH_MAX];
+    if (sim_cli_home(home, sizeof(home)) != 0) {
+        return sim_cli_fail("run: state directory path too long");
+    }
+    if (sim_cli_join(device.tenant_dir, sizeof(device.tenant_dir), home, "/tenant") != 0 ||
+        sim_cli_join(device.dir, sizeof(device.dir),
+                     opts.device_dir != NULL ? opts.device_dir : home,
+                     opts.device_dir != NULL ? "" : "/devices/default") != 0) {
+        return 1;
+    }
+    if ((status = locate_package(opts.target, &device, manifest_default,
+                                 sizeof(manifest_default))) != 0 ||
+        (status = load_manifest(&opts, &device, manifest_default)) != 0 ||
+        (status = prepare_device_dir(&device)) != 0 ||
+        (status = prepare_identity(&device)) != 0) {
+        return status;
+    }
+    char err[512];
+    if (sim_board_init(&device.board, opts.board, err, sizeof(err)) != SIM_BOARD_OK) {
+        return sim_cli_fail("run: %s", err);
+    }
+    char log_path[PATH_MAX];
+    sim_device_path(&device, "logs/device.log", log_path, sizeof(log_path));
+    sim_clock_init(&device.clock);
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    if (sim_device_log_open(&device.log, log_path, stdout, &device.clock) != 0) {
+        return sim_cli_fail("run: %s: %s", log_path, strerror(errno));
+    }
+    device.network = (struct sim_network){.link_up = !opts.network_down,
+                                          .interface_enabled = true,
+                                          .time_sync_enabled = true};
+    device.sysevent_fd = -1;
+    device.debug = opts.debug;
+    char ctl_path[PATH_MAX];
+    sim_device_path(&device, "ctl.sock", ctl_path, sizeof(ctl_path));
+    sim_device_log_os(&device.log, "device %s: app %s, state in %s", device.device_id,
+                      device.executable, device.dir);
+    status = sim_supervisor_run(&supervisor, &device, opts.once, ctl_path);
+    sim_device_log_close(&device.log);
+    return status;
+}

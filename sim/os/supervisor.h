@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: MIT
+// The device OS's main loop: starts the app, serves its bus and GPIO channels, logs its output,
+// restarts it when it exits (with a back-off while it keeps crashing), and carries out reboots,
+// power-downs and stops the way the device does: SIGTERM, then SIGKILL 2 s later; a power cut
+// kills without warning. It also answers `spheresim ctl` on the device's control socket.
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "os/app_process.h"
+#include "os/ctl_socket.h"
+#include "os/device.h"
+
+#define SIM_TERMINATION_GRACE_MS 2000
+#define SIM_CTL_MAX_CLIENTS 8
+
+enum sim_app_state {
+    SIM_APP_IDLE = 0,
+    SIM_APP_RUNNING,
+    SIM_APP_STOPPING,    // SIGTERM sent, SIGKILL pending
+    SIM_APP_WAITING,     // restart back-off
+    SIM_APP_POWERED_OFF,
+    SIM_APP_FINISHED,
+};
+
+// What happens once the running app has gone.
+enum sim_after_exit {
+    SIM_AFTER_RESTART = 0,
+    SIM_AFTER_REBOOT,
+    SIM_AFTER_POWER_DOWN,  // app-requested power-down, wakes after a residency time
+    SIM_AFTER_POWER_CUT,   // off until `ctl power-on`
+    SIM_AFTER_SHUTDOWN,    // spheresim itself stops
+};
+
+struct sim_last_exit {
+    bool valid;
+    bool signaled;
+    int code;  // exit code or signal number
+    int64_t time_ms;
+    char reason[40];
+};
+
+struct sim_supervisor {
+    struct sim_device *device;
+    bool once;
+    int epoll_fd;
+    int signal_fd;
+    int ctl_fd;
+    struct sim_ctl_client clients[SIM_CTL_MAX_CLIENTS];
+    int gpio_watched[SIM_BOARD_MAX_GPIO];  // the channel fd registered in epoll, or -1
+
+    enum sim_app_state state;
+    enum sim_after_exit after_exit;
+    struct sim_app_process app;
+    int64_t app_started_ms;  // monotonic
+    bool sigterm_sent;
+    bool sigkill_sent;
+    unsigned restarts;
+    unsigned quick_exits;
+    struct sim_last_exit last_exit;
+
+    int64_t kill_deadline_ms;  // monotonic, 0 = none
+    int64_t restart_deadline_ms;
+    int64_t power_on_deadline_ms;
+    int64_t release_deadline_ms[2];  // button A, B after a click
+    int64_t next_identity_check_ms;
+
+    bool finished;
+    int exit_status;
+};
+
+// Runs the device until it is stopped (SIGINT/SIGTERM to spheresim) or, with once, until the
+// app's first exit. Returns spheresim's exit status: 0, or with once the app's exit code (or
+// 128 + signal). Fatal set-up problems are logged and give 1.
+int sim_supervisor_run(struct sim_supervisor *supervisor, struct sim_device *device, bool once,
+                       const char *ctl_path);
+
+// Actions the control socket (and later scenarios) drive. Each logs what it does.
+void sim_supervisor_reboot(struct sim_supervisor *supervisor);
+void sim_supervisor_power_off(struct sim_supervisor *supervisor);
+void sim_supervisor_power_on(struct sim_supervisor *supervisor);
+void sim_supervisor_set_link(struct sim_supervisor *supervisor, bool up);
+// Presses and releases a button 100 ms later. Returns 0 or ENODEV.
+int sim_supervisor_click(struct sim_supervisor *supervisor, char button);

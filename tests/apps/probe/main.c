@@ -1,0 +1,453 @@
+// SPDX-License-Identifier: MIT
+// probe: a small Azure Sphere-style app that the simulated OS's integration tests start to
+// provoke one platform behaviour at a time (a crash, an exit code, a stubborn SIGTERM, a denied
+// GPIO, a full storage, a reboot request, memory figures). The behaviour is picked by argv,
+// which comes from the manifest's CmdArgs:
+//     --mode crash | exit | ignore-sigterm | graceful | gpio-denied | storage-counter |
+//            storage-fill | reboot | memory
+//     --code N   (exit)         --gpio N   (gpio-denied)
+// Everything worth checking is logged as one line "PROBE <key> <value...>", so a test can grep
+// the OS's log of the app. Errno values are logged by name ("EACCES"), never by number, because
+// numbers differ between libcs.
+
+#include <errno.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <applibs/applications.h>
+#include <applibs/eventloop.h>
+#include <applibs/gpio.h>
+#include <applibs/log.h>
+#include <applibs/powermanagement.h>
+#include <applibs/storage.h>
+
+#include "eventloop_timer_utilities.h"
+
+typedef enum ExitCode {
+    ExitCode_Success = 0,
+    ExitCode_TermHandler_SigTerm = 1,
+    ExitCode_Main_EventLoopFail = 2,
+    ExitCode_Init_BadArguments = 3,
+    ExitCode_Init_EventLoop = 4,
+    ExitCode_Init_IdleTimer = 5,
+    ExitCode_Init_ActionTimer = 6,
+    ExitCode_ActionTimer_Consume = 7,
+    ExitCode_IdleTimer_Consume = 8,
+    // Not a failure: the exit mode asked for --code N.
+    ExitCode_Exit_Requested = 9,
+} ExitCode;
+
+typedef enum {
+    ProbeMode_Crash,
+    ProbeMode_Exit,
+    ProbeMode_IgnoreSigterm,
+    ProbeMode_Graceful,
+    ProbeMode_GpioDenied,
+    ProbeMode_StorageCounter,
+    ProbeMode_StorageFill,
+    ProbeMode_Reboot,
+    ProbeMode_Memory,
+} ProbeMode;
+
+static const struct {
+    const char *name;
+    ProbeMode mode;
+} probeModes[] = {
+    {"crash", ProbeMode_Crash},
+    {"exit", ProbeMode_Exit},
+    {"ignore-sigterm", ProbeMode_IgnoreSigterm},
+    {"graceful", ProbeMode_Graceful},
+    {"gpio-denied", ProbeMode_GpioDenied},
+    {"storage-counter", ProbeMode_StorageCounter},
+    {"storage-fill", ProbeMode_StorageFill},
+    {"reboot", ProbeMode_Reboot},
+    {"memory", ProbeMode_Memory},
+};
+
+// Same record as the reference app's boot counter, so tests can reason about both alike.
+#define PROBE_COUNTER_MAGIC 0x314E4342u
+typedef struct {
+    uint32_t magic;
+    uint32_t count;
+} CounterRecord;
+
+// storage-fill stops here even if nothing refuses the writes, so a missing quota shows up as
+// "errno none" instead of filling the host's disk. Far above the platform's 64 KiB ceiling.
+#define STORAGE_FILL_LIMIT_BYTES (1024 * 1024)
+#define STORAGE_FILL_CHUNK_BYTES 1024
+
+#define MEMORY_PROBE_BYTES (64 * 1024)
+
+static volatile sig_atomic_t exitCode = ExitCode_Success;
+
+static ProbeMode probeMode = ProbeMode_Graceful;
+static int requestedExitCode = 0;
+static GPIO_Id requestedGpio = -1;
+
+static EventLoop *eventLoop = NULL;
+// Keeps EventLoop_Run waiting on something in every mode, so "stay running" never depends on
+// how a loop with nothing registered behaves.
+static EventLoopTimer *idleTimer = NULL;
+// Runs the mode's delayed action once.
+static EventLoopTimer *actionTimer = NULL;
+
+static int gpioFd = -1;
+static unsigned char *memoryBuffer = NULL;
+
+static const char *ErrnoName(int err) {
+    switch (err) {
+        case 0:
+            return "none";
+        case EPERM:
+            return "EPERM";
+        case ENOENT:
+            return "ENOENT";
+        case EINTR:
+            return "EINTR";
+        case EIO:
+            return "EIO";
+        case EBADF:
+            return "EBADF";
+        case EAGAIN:
+            return "EAGAIN";
+        case ENOMEM:
+            return "ENOMEM";
+        case EACCES:
+            return "EACCES";
+        case EFAULT:
+            return "EFAULT";
+        case EBUSY:
+            return "EBUSY";
+        case EEXIST:
+            return "EEXIST";
+        case ENODEV:
+            return "ENODEV";
+        case EINVAL:
+            return "EINVAL";
+        case EFBIG:
+            return "EFBIG";
+        case ENOSPC:
+            return "ENOSPC";
+        case EROFS:
+            return "EROFS";
+        case EDQUOT:
+            return "EDQUOT";
+        case ENOSYS:
+            return "ENOSYS";
+        case ENOTSUP:
+            return "ENOTSUP";
+        default: {
+            // Single-threaded app: a static buffer is enough for the rare unnamed value.
+            static char unnamed[24];
+            snprintf(unnamed, sizeof(unnamed), "E%d", err);
+            return unnamed;
+        }
+    }
+}
+
+static void TerminationHandler(int signalNumber) {
+    (void)signalNumber;
+    exitCode = ExitCode_TermHandler_SigTerm;
+}
+
+static bool ParseInt(const char *text, int *outValue) {
+    char *end = NULL;
+    errno = 0;
+    long value = strtol(text, &end, 10);
+    if (errno != 0 || end == text || *end != '\0' || value < -2147483647L - 1 ||
+        value > 2147483647L) {
+        return false;
+    }
+    *outValue = (int)value;
+    return true;
+}
+
+static bool ParseArguments(int argc, char *argv[]) {
+    for (int i = 1; i < argc; i++) {
+        if (i + 1 >= argc) {
+            Log_Debug("PROBE error missing-value %s\n", argv[i]);
+            return false;
+        }
+        const char *option = argv[i];
+        const char *value = argv[++i];
+        if (strcmp(option, "--mode") == 0) {
+            bool found = false;
+            for (size_t m = 0; m < sizeof(probeModes) / sizeof(probeModes[0]); m++) {
+                if (strcmp(value, probeModes[m].name) == 0) {
+                    probeMode = probeModes[m].mode;
+                    found = true;
+                }
+            }
+            if (!found) {
+                Log_Debug("PROBE error unknown-mode %s\n", value);
+                return false;
+            }
+        } else if (strcmp(option, "--code") == 0) {
+            if (!ParseInt(value, &requestedExitCode) || requestedExitCode < 0 ||
+                requestedExitCode > 255) {
+                Log_Debug("PROBE error bad-code %s\n", value);
+                return false;
+            }
+        } else if (strcmp(option, "--gpio") == 0) {
+            if (!ParseInt(value, &requestedGpio)) {
+                Log_Debug("PROBE error bad-gpio %s\n", value);
+                return false;
+            }
+        } else {
+            Log_Debug("PROBE error unknown-option %s\n", option);
+            return false;
+        }
+    }
+    return true;
+}
+
+static void RunStorageCounter(void) {
+    int fd = Storage_OpenMutableFile();
+    if (fd == -1) {
+        Log_Debug("PROBE counter-error open errno %s\n", ErrnoName(errno));
+        return;
+    }
+
+    CounterRecord record;
+    uint32_t count = 0;
+    ssize_t bytesRead = pread(fd, &record, sizeof(record), 0);
+    if (bytesRead == -1) {
+        Log_Debug("PROBE counter-error read errno %s\n", ErrnoName(errno));
+        close(fd);
+        return;
+    }
+    if (bytesRead == (ssize_t)sizeof(record) && record.magic == PROBE_COUNTER_MAGIC) {
+        count = record.count;
+    }
+
+    count++;
+    record.magic = PROBE_COUNTER_MAGIC;
+    record.count = count;
+    if (pwrite(fd, &record, sizeof(record), 0) != (ssize_t)sizeof(record)) {
+        Log_Debug("PROBE counter-error write errno %s\n", ErrnoName(errno));
+        close(fd);
+        return;
+    }
+    if (fsync(fd) != 0) {
+        Log_Debug("PROBE counter-error fsync errno %s\n", ErrnoName(errno));
+        close(fd);
+        return;
+    }
+    close(fd);
+    Log_Debug("PROBE counter %u\n", (unsigned int)count);
+}
+
+static void RunStorageFill(void) {
+    // If the quota is enforced with a file size limit, the kernel would kill the app with
+    // SIGXFSZ; ignoring it turns that into an EFBIG the probe can report.
+    signal(SIGXFSZ, SIG_IGN);
+
+    int fd = Storage_OpenMutableFile();
+    if (fd == -1) {
+        Log_Debug("PROBE storage-open -1 errno %s\n", ErrnoName(errno));
+        return;
+    }
+
+    // Start empty so the byte count measures the quota, whatever an earlier run left behind.
+    if (ftruncate(fd, 0) != 0) {
+        Log_Debug("PROBE storage-truncate -1 errno %s\n", ErrnoName(errno));
+        close(fd);
+        return;
+    }
+
+    static unsigned char chunk[STORAGE_FILL_CHUNK_BYTES];
+    memset(chunk, 0xA5, sizeof(chunk));
+
+    size_t written = 0;
+    int lastErrno = 0;
+    while (written < STORAGE_FILL_LIMIT_BYTES) {
+        ssize_t n = write(fd, chunk, sizeof(chunk));
+        if (n == -1) {
+            if (errno == EINTR) {
+                continue;
+            }
+            lastErrno = errno;
+            break;
+        }
+        if (n == 0) {
+            lastErrno = ENOSPC;
+            break;
+        }
+        written += (size_t)n;
+    }
+
+    // A quota may only be noticed when the data is flushed.
+    if (lastErrno == 0 && fsync(fd) != 0) {
+        lastErrno = errno;
+    }
+    close(fd);
+    Log_Debug("PROBE storage-written %zu errno %s\n", written, ErrnoName(lastErrno));
+}
+
+static void RunGpioOpen(void) {
+    gpioFd = GPIO_OpenAsOutput(requestedGpio, GPIO_OutputMode_PushPull, GPIO_Value_High);
+    int err = gpioFd == -1 ? errno : 0;
+    Log_Debug("PROBE gpio-open %d errno %s\n", gpioFd, ErrnoName(err));
+}
+
+static void RunMemory(void) {
+    memoryBuffer = malloc(MEMORY_PROBE_BYTES);
+    if (memoryBuffer == NULL) {
+        Log_Debug("PROBE memory-error malloc errno %s\n", ErrnoName(errno));
+        return;
+    }
+    // Touch every page: untouched allocations need not count as used memory.
+    memset(memoryBuffer, 0x5A, MEMORY_PROBE_BYTES);
+
+    size_t total = Applications_GetTotalMemoryUsageInKB();
+    size_t user = Applications_GetUserModeMemoryUsageInKB();
+    size_t peak = Applications_GetPeakUserModeMemoryUsageInKB();
+    Log_Debug("PROBE memory total %zu user %zu peak %zu\n", total, user, peak);
+}
+
+static void ActionTimerEventHandler(EventLoopTimer *timer) {
+    if (ConsumeEventLoopTimerEvent(timer) != 0) {
+        exitCode = ExitCode_ActionTimer_Consume;
+        return;
+    }
+
+    switch (probeMode) {
+        case ProbeMode_Crash:
+            Log_Debug("PROBE raising SIGSEGV\n");
+            // raise() rather than a bad pointer: the death is certain and identical under
+            // sanitizers, and the OS still sees a process killed by SIGSEGV.
+            signal(SIGSEGV, SIG_DFL);
+            raise(SIGSEGV);
+            break;
+        case ProbeMode_Exit:
+            Log_Debug("PROBE exiting %d\n", requestedExitCode);
+            exitCode = ExitCode_Exit_Requested;
+            break;
+        case ProbeMode_Reboot: {
+            int result = PowerManagement_ForceSystemReboot();
+            int err = result == -1 ? errno : 0;
+            Log_Debug("PROBE reboot-call %d errno %s\n", result, ErrnoName(err));
+            break;
+        }
+        default:
+            break;
+    }
+}
+
+static void IdleTimerEventHandler(EventLoopTimer *timer) {
+    if (ConsumeEventLoopTimerEvent(timer) != 0) {
+        exitCode = ExitCode_IdleTimer_Consume;
+    }
+}
+
+static ExitCode InitPeripheralsAndHandlers(void) {
+    if (probeMode == ProbeMode_IgnoreSigterm) {
+        signal(SIGTERM, SIG_IGN);
+        Log_Debug("PROBE ignoring-sigterm\n");
+    } else {
+        struct sigaction action;
+        memset(&action, 0, sizeof(action));
+        action.sa_handler = TerminationHandler;
+        sigaction(SIGTERM, &action, NULL);
+    }
+
+    eventLoop = EventLoop_Create();
+    if (eventLoop == NULL) {
+        Log_Debug("PROBE error event-loop errno %s\n", ErrnoName(errno));
+        return ExitCode_Init_EventLoop;
+    }
+
+    static const struct timespec idlePeriod = {.tv_sec = 1, .tv_nsec = 0};
+    idleTimer = CreateEventLoopPeriodicTimer(eventLoop, IdleTimerEventHandler, &idlePeriod);
+    if (idleTimer == NULL) {
+        Log_Debug("PROBE error idle-timer errno %s\n", ErrnoName(errno));
+        return ExitCode_Init_IdleTimer;
+    }
+
+    struct timespec actionDelay = {.tv_sec = 0, .tv_nsec = 0};
+    switch (probeMode) {
+        case ProbeMode_Crash:
+        case ProbeMode_Reboot:
+            actionDelay.tv_nsec = 200 * 1000 * 1000;
+            break;
+        case ProbeMode_Exit:
+            actionDelay.tv_nsec = 100 * 1000 * 1000;
+            break;
+        case ProbeMode_GpioDenied:
+            RunGpioOpen();
+            break;
+        case ProbeMode_StorageCounter:
+            RunStorageCounter();
+            break;
+        case ProbeMode_StorageFill:
+            RunStorageFill();
+            break;
+        case ProbeMode_Memory:
+            RunMemory();
+            break;
+        case ProbeMode_IgnoreSigterm:
+        case ProbeMode_Graceful:
+            break;
+    }
+
+    if (actionDelay.tv_nsec != 0) {
+        actionTimer = CreateEventLoopDisarmedTimer(eventLoop, ActionTimerEventHandler);
+        if (actionTimer == NULL || SetEventLoopTimerOneShot(actionTimer, &actionDelay) != 0) {
+            Log_Debug("PROBE error action-timer errno %s\n", ErrnoName(errno));
+            return ExitCode_Init_ActionTimer;
+        }
+    }
+
+    return ExitCode_Success;
+}
+
+static void ClosePeripheralsAndHandlers(void) {
+    DisposeEventLoopTimer(actionTimer);
+    DisposeEventLoopTimer(idleTimer);
+    EventLoop_Close(eventLoop);
+    if (gpioFd >= 0) {
+        close(gpioFd);
+    }
+    free(memoryBuffer);
+}
+
+int main(int argc, char *argv[]) {
+    Log_Debug("PROBE started\n");
+    if (!ParseArguments(argc, argv)) {
+        return ExitCode_Init_BadArguments;
+    }
+    for (size_t m = 0; m < sizeof(probeModes) / sizeof(probeModes[0]); m++) {
+        if (probeModes[m].mode == probeMode) {
+            Log_Debug("PROBE mode %s\n", probeModes[m].name);
+        }
+    }
+
+    exitCode = InitPeripheralsAndHandlers();
+
+    while (exitCode == ExitCode_Success) {
+        EventLoop_Run_Result result = EventLoop_Run(eventLoop, -1, true);
+        if (result == EventLoop_Run_Failed && errno != EINTR) {
+            Log_Debug("PROBE error event-loop-run errno %s\n", ErrnoName(errno));
+            exitCode = ExitCode_Main_EventLoopFail;
+        }
+    }
+
+    ClosePeripheralsAndHandlers();
+
+    if (exitCode == ExitCode_TermHandler_SigTerm) {
+        // A requested stop is a clean stop for the probe; tests tell it from a kill by the log.
+        Log_Debug("PROBE sigterm\n");
+        return 0;
+    }
+    if (exitCode == ExitCode_Exit_Requested) {
+        return requestedExitCode;
+    }
+    Log_Debug("PROBE exit-code %d\n", (int)exitCode);
+    return exitCode;
+}
