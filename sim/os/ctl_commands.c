@@ -9,38 +9,35 @@
 
 #include "os/supervisor.h"
 
-static const char *state_name(enum sim_app_state state)
-{
+static const char *state_name(enum sim_app_state state) {
     switch (state) {
-    case SIM_APP_RUNNING:
-        return "running";
-    case SIM_APP_STOPPING:
-        return "stopping";
-    case SIM_APP_WAITING:
-        return "waiting-to-restart";
-    case SIM_APP_POWERED_OFF:
-        return "powered-off";
-    case SIM_APP_FINISHED:
-        return "finished";
-    default:
-        return "idle";
+        case SIM_APP_RUNNING:
+            return "running";
+        case SIM_APP_STOPPING:
+            return "stopping";
+        case SIM_APP_WAITING:
+            return "waiting-to-restart";
+        case SIM_APP_POWERED_OFF:
+            return "powered-off";
+        case SIM_APP_FINISHED:
+            return "finished";
+        default:
+            return "idle";
     }
 }
 
-static const char *direction_name(enum sim_gpio_direction direction)
-{
+static const char *direction_name(enum sim_gpio_direction direction) {
     switch (direction) {
-    case SIM_GPIO_INPUT:
-        return "input";
-    case SIM_GPIO_OUTPUT:
-        return "output";
-    default:
-        return "unconfigured";
+        case SIM_GPIO_INPUT:
+            return "input";
+        case SIM_GPIO_OUTPUT:
+            return "output";
+        default:
+            return "unconfigured";
     }
 }
 
-static void add_gpio_status(cJSON *root, const struct sim_board *board)
-{
+static void add_gpio_status(cJSON *root, const struct sim_board *board) {
     cJSON *gpios = cJSON_AddArrayToObject(root, "gpio");
     cJSON *leds = cJSON_AddObjectToObject(root, "leds");
     cJSON *buttons = cJSON_AddObjectToObject(root, "buttons");
@@ -65,13 +62,13 @@ static void add_gpio_status(cJSON *root, const struct sim_board *board)
             bool lit = pin->direction == SIM_GPIO_OUTPUT && pin->driven == 0;
             cJSON_AddStringToObject(leds, pin->name, lit ? "on" : "off");
         } else if (pin->is_button) {
-            cJSON_AddStringToObject(buttons, pin->name, pin->external == 0 ? "pressed" : "released");
+            cJSON_AddStringToObject(buttons, pin->name,
+                                    pin->external == 0 ? "pressed" : "released");
         }
     }
 }
 
-static void add_status(cJSON *root, const struct sim_supervisor *s)
-{
+static void add_status(cJSON *root, const struct sim_supervisor *s) {
     const struct sim_device *d = s->device;
     char stamp[40];
     sim_clock_format(sim_clock_now_ms(&d->clock), stamp, sizeof(stamp));
@@ -107,8 +104,7 @@ static void add_status(cJSON *root, const struct sim_supervisor *s)
     add_gpio_status(root, &d->board);
 }
 
-static const char *execute(struct sim_supervisor *s, const cJSON *request, cJSON *reply)
-{
+static const char *execute(struct sim_supervisor *s, const cJSON *request, cJSON *reply) {
     const cJSON *cmd = cJSON_GetObjectItemCaseSensitive(request, "cmd");
     if (!cJSON_IsString(cmd)) {
         return "request: \"cmd\" must be a string";
@@ -159,8 +155,8 @@ static const char *execute(struct sim_supervisor *s, const cJSON *request, cJSON
     }
     if (strcmp(name, "net") == 0) {
         const cJSON *state = cJSON_GetObjectItemCaseSensitive(request, "state");
-        if (!cJSON_IsString(state) || (strcmp(state->valuestring, "up") != 0 &&
-                                       strcmp(state->valuestring, "down") != 0)) {
+        if (!cJSON_IsString(state) ||
+            (strcmp(state->valuestring, "up") != 0 && strcmp(state->valuestring, "down") != 0)) {
             return "net: \"state\" must be up or down";
         }
         sim_supervisor_set_link(s, strcmp(state->valuestring, "up") == 0);
@@ -182,8 +178,7 @@ static const char *execute(struct sim_supervisor *s, const cJSON *request, cJSON
            "power-on)";
 }
 
-void sim_ctl_execute(struct sim_supervisor *s, const char *line, char *out, size_t out_size)
-{
+void sim_ctl_execute(struct sim_supervisor *s, const char *line, char *out, size_t out_size) {
     cJSON *reply = cJSON_CreateObject();
     cJSON *request = cJSON_Parse(line);
     const char *error = NULL;

@@ -8,8 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-int sim_fs_make_dirs(const char *dir, mode_t mode, char *err, size_t err_size)
-{
+int sim_fs_make_dirs(const char *dir, mode_t mode, char *err, size_t err_size) {
     char buf[PATH_MAX];
     int n = snprintf(buf, sizeof(buf), "%s", dir);
     if (n < 0 || (size_t)n >= sizeof(buf)) {

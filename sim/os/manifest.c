@@ -274,8 +274,8 @@ static enum sim_manifest_result mf_resolve(const struct mf_ctx *ctx, const cJSON
         return mf_fail(ctx, path, "%s is not defined in the hardware definition", got);
     }
     if (strcmp(e->type, want_type) != 0) {
-        return mf_fail(ctx, path, "%s is a %s in the hardware definition, not a %s", got, e->type,
-                       want_type);
+        return mf_fail(ctx, path, "%s has type %s in the hardware definition; this list needs %s",
+                       got, e->type, want_type);
     }
     if (e->value[0] == '\0') {
         return mf_fail(ctx, path, "%s has no app-manifest value in the hardware definition", got);
@@ -314,10 +314,14 @@ static enum sim_manifest_result mf_gpio_list(const struct mf_ctx *ctx, const cJS
                            mf_describe(v, got, sizeof(got)));
         }
         if (!sim_hwdef_mt3620_gpio_is_valid(id)) {
+            char from[MF_GOT_MAX + 16] = "";
+            if (cJSON_IsString(v)) {
+                snprintf(from, sizeof(from), " (from %s)", mf_describe(v, got, sizeof(got)));
+            }
             return mf_fail(ctx, path,
-                           "GPIO %d (from %s) does not exist on the MT3620 (valid ids: 0-23, "
-                           "26-48, 56-75, 80)",
-                           id, mf_describe(v, got, sizeof(got)));
+                           "GPIO %d%s does not exist on the MT3620 (valid ids: 0-23, 26-48, "
+                           "56-75, 80)",
+                           id, from);
         }
         for (size_t k = 0; k < caps->gpio_count; ++k) {
             if (caps->gpio[k] == id) {
@@ -494,7 +498,7 @@ static enum sim_manifest_result mf_storage(const struct mf_ctx *ctx, const cJSON
         size = item;
     }
     if (size == NULL) {
-        return mf_fail(ctx, "Capabilities.MutableStorage.SizeKB", "required, and missing");
+        return mf_fail(ctx, "Capabilities.MutableStorage.SizeKB", "required field is missing");
     }
     int kb = 0;
     enum sim_manifest_result rc = mf_int(ctx, size, "Capabilities.MutableStorage.SizeKB", 0,
@@ -670,7 +674,7 @@ static enum sim_manifest_result mf_string(const struct mf_ctx *ctx, const cJSON 
         return SIM_MANIFEST_OK;
     }
     if (v == NULL) {
-        return mf_fail(ctx, path, "required, and missing");
+        return mf_fail(ctx, path, "required field is missing");
     }
     if (!cJSON_IsString(v) || v->valuestring[0] == '\0') {
         return mf_fail(ctx, path, "expected a non-empty string, got %s",
@@ -777,7 +781,7 @@ static enum sim_manifest_result mf_root(const struct mf_ctx *ctx, const cJSON *r
 
     const cJSON *v = mf_get(root, "SchemaVersion");
     if (v == NULL) {
-        return mf_fail(ctx, "SchemaVersion", "required, and missing");
+        return mf_fail(ctx, "SchemaVersion", "required field is missing");
     }
     if (!mf_to_int(v, 1, 1, &m->schema_version)) {
         return mf_fail(ctx, "SchemaVersion", "expected 1 (the only schema version), got %s",
@@ -791,7 +795,7 @@ static enum sim_manifest_result mf_root(const struct mf_ctx *ctx, const cJSON *r
     mf_store_name(s, m->name);
     v = mf_get(root, "ComponentId");
     if (v == NULL) {
-        return mf_fail(ctx, "ComponentId", "required, and missing");
+        return mf_fail(ctx, "ComponentId", "required field is missing");
     }
     rc = mf_guid(ctx, v, "ComponentId", m->component_id);
     if (rc != SIM_MANIFEST_OK) {
@@ -839,7 +843,7 @@ static enum sim_manifest_result mf_root(const struct mf_ctx *ctx, const cJSON *r
     }
     v = mf_get(root, "Capabilities");
     if (v == NULL) {
-        return mf_fail(ctx, "Capabilities", "required, and missing");
+        return mf_fail(ctx, "Capabilities", "required field is missing");
     }
     return mf_capabilities(ctx, v, &m->caps);
 }

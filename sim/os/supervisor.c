@@ -29,30 +29,25 @@
 
 enum watch_kind { WATCH_SIGNAL = 1, WATCH_BUS, WATCH_OUTPUT, WATCH_GPIO, WATCH_CTL, WATCH_CLIENT };
 
-static uint64_t tag(enum watch_kind kind, uint32_t index)
-{
+static uint64_t tag(enum watch_kind kind, uint32_t index) {
     return ((uint64_t)kind << 32) | index;
 }
 
-static void watch(struct sim_supervisor *s, int fd, enum watch_kind kind, uint32_t index)
-{
+static void watch(struct sim_supervisor *s, int fd, enum watch_kind kind, uint32_t index) {
     struct epoll_event ev = {.events = EPOLLIN, .data.u64 = tag(kind, index)};
     epoll_ctl(s->epoll_fd, EPOLL_CTL_ADD, fd, &ev);
 }
 
-static void unwatch(struct sim_supervisor *s, int fd)
-{
+static void unwatch(struct sim_supervisor *s, int fd) {
     epoll_ctl(s->epoll_fd, EPOLL_CTL_DEL, fd, NULL);
 }
 
-static struct sim_device_log *device_log(struct sim_supervisor *s)
-{
+static struct sim_device_log *device_log(struct sim_supervisor *s) {
     return &s->device->log;
 }
 
 // Keeps the epoll set in step with the board's open GPIO channels.
-static void sync_gpio_watches(struct sim_supervisor *s)
-{
+static void sync_gpio_watches(struct sim_supervisor *s) {
     for (int id = 0; id < SIM_BOARD_MAX_GPIO; id++) {
         int fd = s->device->board.pins[id].channel_fd;
         if (s->gpio_watched[id] == fd) {
@@ -69,8 +64,7 @@ static void sync_gpio_watches(struct sim_supervisor *s)
     }
 }
 
-static void ensure_identity(struct sim_supervisor *s)
-{
+static void ensure_identity(struct sim_supervisor *s) {
     struct sim_device *d = s->device;
     int64_t now_s = sim_clock_now_ms(&d->clock) / 1000;
     time_t not_before = 0;
@@ -95,8 +89,7 @@ static void ensure_identity(struct sim_supervisor *s)
     s->next_identity_check_ms = sim_clock_monotonic_ms() + IDENTITY_CHECK_PERIOD_MS;
 }
 
-static void start_app(struct sim_supervisor *s)
-{
+static void start_app(struct sim_supervisor *s) {
     struct sim_device *d = s->device;
     char err[512];
     sim_audit_reset(&d->audit);
@@ -115,12 +108,11 @@ static void start_app(struct sim_supervisor *s)
     s->sigterm_sent = false;
     s->sigkill_sent = false;
     s->app_started_ms = sim_clock_monotonic_ms();
-    sim_device_log_os(device_log(s), "started app '%s' (component %s) as pid %d",
-                      d->manifest.name, d->manifest.component_id, (int)s->app.pid);
+    sim_device_log_os(device_log(s), "started app '%s' (component %s) as pid %d", d->manifest.name,
+                      d->manifest.component_id, (int)s->app.pid);
 }
 
-static void boot(struct sim_supervisor *s)
-{
+static void boot(struct sim_supervisor *s) {
     struct sim_device *d = s->device;
     sim_clock_reboot(&d->clock);
     sim_board_reset(&d->board);
@@ -134,8 +126,7 @@ static void boot(struct sim_supervisor *s)
     start_app(s);
 }
 
-static void stop_app(struct sim_supervisor *s, enum sim_after_exit after)
-{
+static void stop_app(struct sim_supervisor *s, enum sim_after_exit after) {
     if (s->state == SIM_APP_RUNNING) {
         s->after_exit = after;
         s->state = SIM_APP_STOPPING;
@@ -154,19 +145,18 @@ static void stop_app(struct sim_supervisor *s, enum sim_after_exit after)
     // No app is running: act now.
     s->restart_deadline_ms = 0;
     switch (after) {
-    case SIM_AFTER_SHUTDOWN:
-        s->finished = true;
-        break;
-    case SIM_AFTER_REBOOT:
-        boot(s);
-        break;
-    default:
-        break;
+        case SIM_AFTER_SHUTDOWN:
+            s->finished = true;
+            break;
+        case SIM_AFTER_REBOOT:
+            boot(s);
+            break;
+        default:
+            break;
     }
 }
 
-static void schedule_restart(struct sim_supervisor *s, int64_t ran_ms)
-{
+static void schedule_restart(struct sim_supervisor *s, int64_t ran_ms) {
     s->quick_exits = ran_ms < QUICK_EXIT_MS ? s->quick_exits + 1 : 1;
     int64_t delay = 0;
     if (s->quick_exits > 1) {
@@ -190,8 +180,7 @@ static void schedule_restart(struct sim_supervisor *s, int64_t ran_ms)
     s->restart_deadline_ms = sim_clock_monotonic_ms() + delay;
 }
 
-static void print_privilege_report(struct sim_supervisor *s)
-{
+static void print_privilege_report(struct sim_supervisor *s) {
     static char report[8192];
     struct sim_device *d = s->device;
     if (sim_audit_report_json(&d->audit, &d->manifest, report, sizeof(report)) < 0) {
@@ -208,8 +197,7 @@ static void print_privilege_report(struct sim_supervisor *s)
     }
 }
 
-static void drain_output(struct sim_supervisor *s)
-{
+static void drain_output(struct sim_supervisor *s) {
     char buf[4096];
     ssize_t n;
     while ((n = read(s->app.output_fd, buf, sizeof(buf))) > 0) {
@@ -217,8 +205,7 @@ static void drain_output(struct sim_supervisor *s)
     }
 }
 
-static const char *exit_reason(const struct sim_supervisor *s, bool signaled)
-{
+static const char *exit_reason(const struct sim_supervisor *s, bool signaled) {
     if (s->after_exit == SIM_AFTER_POWER_CUT) {
         return "power-cut";
     }
@@ -231,8 +218,7 @@ static const char *exit_reason(const struct sim_supervisor *s, bool signaled)
     return signaled ? "crash" : "exit";
 }
 
-static void handle_app_exit(struct sim_supervisor *s, int status)
-{
+static void handle_app_exit(struct sim_supervisor *s, int status) {
     struct sim_device *d = s->device;
     drain_output(s);
     sim_device_log_app_flush(device_log(s));
@@ -268,9 +254,8 @@ static void handle_app_exit(struct sim_supervisor *s, int status)
         .valid = true, .signaled = signaled, .code = code, .time_ms = record.time_ms};
     snprintf(s->last_exit.reason, sizeof(s->last_exit.reason), "%s", reason);
     if (signaled) {
-        sim_device_log_os(device_log(s), "app exited: signal %d (SIG%s), %s, after %lld ms",
-                          code, sigabbrev_np(code) ? sigabbrev_np(code) : "?", reason,
-                          (long long)ran_ms);
+        sim_device_log_os(device_log(s), "app exited: signal %d (SIG%s), %s, after %lld ms", code,
+                          sigabbrev_np(code) ? sigabbrev_np(code) : "?", reason, (long long)ran_ms);
     } else {
         sim_device_log_os(device_log(s), "app exited: code %d, %s, after %lld ms", code, reason,
                           (long long)ran_ms);
@@ -284,34 +269,33 @@ static void handle_app_exit(struct sim_supervisor *s, int status)
         return;
     }
     switch (s->after_exit) {
-    case SIM_AFTER_SHUTDOWN:
-        s->finished = true;
-        s->exit_status = 0;
-        return;
-    case SIM_AFTER_REBOOT:
-        boot(s);
-        return;
-    case SIM_AFTER_POWER_DOWN:
-    case SIM_AFTER_POWER_CUT:
-        sim_board_reset(&d->board);
-        s->state = SIM_APP_POWERED_OFF;
-        if (s->after_exit == SIM_AFTER_POWER_DOWN && d->power_down_seconds > 0) {
-            s->power_on_deadline_ms =
-                sim_clock_monotonic_ms() + (int64_t)d->power_down_seconds * 1000;
-            sim_device_log_os(device_log(s), "powered down; wakes in %u s",
-                              d->power_down_seconds);
-        } else {
-            sim_device_log_os(device_log(s), "powered off");
-        }
-        return;
-    case SIM_AFTER_RESTART:
-        schedule_restart(s, ran_ms);
-        return;
+        case SIM_AFTER_SHUTDOWN:
+            s->finished = true;
+            s->exit_status = 0;
+            return;
+        case SIM_AFTER_REBOOT:
+            boot(s);
+            return;
+        case SIM_AFTER_POWER_DOWN:
+        case SIM_AFTER_POWER_CUT:
+            sim_board_reset(&d->board);
+            s->state = SIM_APP_POWERED_OFF;
+            if (s->after_exit == SIM_AFTER_POWER_DOWN && d->power_down_seconds > 0) {
+                s->power_on_deadline_ms =
+                    sim_clock_monotonic_ms() + (int64_t)d->power_down_seconds * 1000;
+                sim_device_log_os(device_log(s), "powered down; wakes in %u s",
+                                  d->power_down_seconds);
+            } else {
+                sim_device_log_os(device_log(s), "powered off");
+            }
+            return;
+        case SIM_AFTER_RESTART:
+            schedule_restart(s, ran_ms);
+            return;
     }
 }
 
-static void reap_children(struct sim_supervisor *s)
-{
+static void reap_children(struct sim_supervisor *s) {
     int status;
     pid_t pid;
     while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
@@ -321,8 +305,7 @@ static void reap_children(struct sim_supervisor *s)
     }
 }
 
-static void act_on_power_request(struct sim_supervisor *s)
-{
+static void act_on_power_request(struct sim_supervisor *s) {
     struct sim_device *d = s->device;
     enum sim_power_request request = d->power_request;
     d->power_request = SIM_POWER_NONE;
@@ -336,8 +319,7 @@ static void act_on_power_request(struct sim_supervisor *s)
     }
 }
 
-static void serve_bus(struct sim_supervisor *s)
-{
+static void serve_bus(struct sim_supervisor *s) {
     static struct devbus_msg request;
     static struct devbus_msg reply;
     for (;;) {
@@ -369,8 +351,7 @@ static void serve_bus(struct sim_supervisor *s)
     }
 }
 
-static void serve_output(struct sim_supervisor *s)
-{
+static void serve_output(struct sim_supervisor *s) {
     char buf[4096];
     ssize_t n = read(s->app.output_fd, buf, sizeof(buf));
     if (n > 0) {
@@ -380,8 +361,7 @@ static void serve_output(struct sim_supervisor *s)
     }
 }
 
-static void accept_clients(struct sim_supervisor *s)
-{
+static void accept_clients(struct sim_supervisor *s) {
     for (;;) {
         int fd = accept4(s->ctl_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
         if (fd < 0) {
@@ -401,8 +381,7 @@ static void accept_clients(struct sim_supervisor *s)
     }
 }
 
-static void serve_client(struct sim_supervisor *s, uint32_t slot)
-{
+static void serve_client(struct sim_supervisor *s, uint32_t slot) {
     struct sim_ctl_client *client = &s->clients[slot];
     int status = sim_ctl_client_read(client);
     if (status == 0) {
@@ -420,8 +399,7 @@ static void serve_client(struct sim_supervisor *s, uint32_t slot)
     sim_ctl_client_reply(client, reply);
 }
 
-static void serve_signals(struct sim_supervisor *s)
-{
+static void serve_signals(struct sim_supervisor *s) {
     struct signalfd_siginfo info;
     while (read(s->signal_fd, &info, sizeof(info)) == (ssize_t)sizeof(info)) {
         if (info.ssi_signo == SIGCHLD) {
@@ -437,8 +415,7 @@ static void serve_signals(struct sim_supervisor *s)
     }
 }
 
-static int64_t next_deadline(const struct sim_supervisor *s)
-{
+static int64_t next_deadline(const struct sim_supervisor *s) {
     int64_t deadlines[] = {s->kill_deadline_ms,       s->restart_deadline_ms,
                            s->power_on_deadline_ms,   s->release_deadline_ms[0],
                            s->release_deadline_ms[1], s->next_identity_check_ms};
@@ -451,8 +428,7 @@ static int64_t next_deadline(const struct sim_supervisor *s)
     return nearest;
 }
 
-static void run_due_deadlines(struct sim_supervisor *s)
-{
+static void run_due_deadlines(struct sim_supervisor *s) {
     int64_t now = sim_clock_monotonic_ms();
     if (s->kill_deadline_ms != 0 && now >= s->kill_deadline_ms) {
         s->kill_deadline_ms = 0;
@@ -486,42 +462,40 @@ static void run_due_deadlines(struct sim_supervisor *s)
     }
 }
 
-static void dispatch(struct sim_supervisor *s, uint64_t data)
-{
+static void dispatch(struct sim_supervisor *s, uint64_t data) {
     enum watch_kind kind = (enum watch_kind)(data >> 32);
     uint32_t index = (uint32_t)data;
     switch (kind) {
-    case WATCH_SIGNAL:
-        serve_signals(s);
-        break;
-    case WATCH_BUS:
-        if (s->state == SIM_APP_RUNNING || s->state == SIM_APP_STOPPING) {
-            serve_bus(s);
-        }
-        break;
-    case WATCH_OUTPUT:
-        if (s->state == SIM_APP_RUNNING || s->state == SIM_APP_STOPPING) {
-            serve_output(s);
-        }
-        break;
-    case WATCH_GPIO:
-        if (!sim_board_gpio_serve(&s->device->board, (int)index)) {
-            sync_gpio_watches(s);
-        }
-        break;
-    case WATCH_CTL:
-        accept_clients(s);
-        break;
-    case WATCH_CLIENT:
-        if (index < SIM_CTL_MAX_CLIENTS && s->clients[index].fd >= 0) {
-            serve_client(s, index);
-        }
-        break;
+        case WATCH_SIGNAL:
+            serve_signals(s);
+            break;
+        case WATCH_BUS:
+            if (s->state == SIM_APP_RUNNING || s->state == SIM_APP_STOPPING) {
+                serve_bus(s);
+            }
+            break;
+        case WATCH_OUTPUT:
+            if (s->state == SIM_APP_RUNNING || s->state == SIM_APP_STOPPING) {
+                serve_output(s);
+            }
+            break;
+        case WATCH_GPIO:
+            if (!sim_board_gpio_serve(&s->device->board, (int)index)) {
+                sync_gpio_watches(s);
+            }
+            break;
+        case WATCH_CTL:
+            accept_clients(s);
+            break;
+        case WATCH_CLIENT:
+            if (index < SIM_CTL_MAX_CLIENTS && s->clients[index].fd >= 0) {
+                serve_client(s, index);
+            }
+            break;
     }
 }
 
-static int setup(struct sim_supervisor *s, const char *ctl_path)
-{
+static int setup(struct sim_supervisor *s, const char *ctl_path) {
     char err[512];
     s->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
     sigset_t mask;
@@ -546,8 +520,7 @@ static int setup(struct sim_supervisor *s, const char *ctl_path)
     return 0;
 }
 
-static void teardown(struct sim_supervisor *s, const char *ctl_path)
-{
+static void teardown(struct sim_supervisor *s, const char *ctl_path) {
     for (size_t i = 0; i < SIM_CTL_MAX_CLIENTS; i++) {
         if (s->clients[i].fd >= 0) {
             close(s->clients[i].fd);
@@ -567,8 +540,7 @@ static void teardown(struct sim_supervisor *s, const char *ctl_path)
 }
 
 int sim_supervisor_run(struct sim_supervisor *s, struct sim_device *device, bool once,
-                       const char *ctl_path)
-{
+                       const char *ctl_path) {
     memset(s, 0, sizeof(*s));
     s->device = device;
     s->once = once;
@@ -602,8 +574,7 @@ int sim_supervisor_run(struct sim_supervisor *s, struct sim_device *device, bool
     return s->exit_status;
 }
 
-void sim_supervisor_reboot(struct sim_supervisor *s)
-{
+void sim_supervisor_reboot(struct sim_supervisor *s) {
     sim_device_log_os(device_log(s), "reboot requested");
     if (s->state == SIM_APP_POWERED_OFF) {
         sim_supervisor_power_on(s);
@@ -612,8 +583,7 @@ void sim_supervisor_reboot(struct sim_supervisor *s)
     stop_app(s, SIM_AFTER_REBOOT);
 }
 
-void sim_supervisor_power_off(struct sim_supervisor *s)
-{
+void sim_supervisor_power_off(struct sim_supervisor *s) {
     sim_device_log_os(device_log(s), "power cut");
     if (s->state == SIM_APP_RUNNING || s->state == SIM_APP_STOPPING) {
         // No SIGTERM: the power is simply gone.
@@ -628,8 +598,7 @@ void sim_supervisor_power_off(struct sim_supervisor *s)
     s->state = SIM_APP_POWERED_OFF;
 }
 
-void sim_supervisor_power_on(struct sim_supervisor *s)
-{
+void sim_supervisor_power_on(struct sim_supervisor *s) {
     if (s->state != SIM_APP_POWERED_OFF) {
         return;
     }
@@ -638,8 +607,7 @@ void sim_supervisor_power_on(struct sim_supervisor *s)
     boot(s);
 }
 
-void sim_supervisor_set_link(struct sim_supervisor *s, bool up)
-{
+void sim_supervisor_set_link(struct sim_supervisor *s, bool up) {
     struct sim_network *net = &s->device->network;
     if (net->link_up == up) {
         return;
@@ -654,8 +622,7 @@ void sim_supervisor_set_link(struct sim_supervisor *s, bool up)
     }
 }
 
-int sim_supervisor_click(struct sim_supervisor *s, char button)
-{
+int sim_supervisor_click(struct sim_supervisor *s, char button) {
     int err = sim_board_button(&s->device->board, button, true);
     if (err == 0) {
         s->release_deadline_ms[button - 'A'] = sim_clock_monotonic_ms() + CLICK_MS;

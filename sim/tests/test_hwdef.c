@@ -123,7 +123,8 @@ static void test_sim_hwdef_load_missing_import_fails(void **state) {
     char err[1024];
     assert_int_equal(sim_hwdef_load(FIXTURE("missing_import.json"), hw, err, sizeof(err)),
                      SIM_HWDEF_ERR_IMPORT);
-    assert_contains(err, "missing_import.json: Imports[1].Path: cannot find \"no_such_board.json\"");
+    assert_contains(err,
+                    "missing_import.json: Imports[1].Path: cannot find \"no_such_board.json\"");
     free(hw);
 }
 
@@ -155,8 +156,9 @@ static void test_sim_hwdef_load_type_mismatch_fails(void **state) {
     char err[512];
     assert_int_equal(sim_hwdef_load(FIXTURE("type_mismatch.json"), hw, err, sizeof(err)),
                      SIM_HWDEF_ERR_SCHEMA);
-    assert_contains(err, "type_mismatch.json: Peripherals[0].Mapping: BOARD_BUS is declared as "
-                         "I2cMaster but maps to MT3620_GPIO8, which is Gpio");
+    assert_contains(err,
+                    "type_mismatch.json: Peripherals[0].Mapping: BOARD_BUS is declared as "
+                    "I2cMaster but maps to MT3620_GPIO8, which is Gpio");
     free(hw);
 }
 
@@ -166,8 +168,9 @@ static void test_sim_hwdef_load_duplicate_name_fails(void **state) {
     char err[1024];
     assert_int_equal(sim_hwdef_load(FIXTURE("duplicate_name.json"), hw, err, sizeof(err)),
                      SIM_HWDEF_ERR_SCHEMA);
-    assert_contains(err, "duplicate_name.json: Peripherals[0].Name: \"MT3620_GPIO8\" is already "
-                         "defined in ");
+    assert_contains(err,
+                    "duplicate_name.json: Peripherals[0].Name: \"MT3620_GPIO8\" is already "
+                    "defined in ");
     assert_contains(err, "mt3620.json");
     free(hw);
 }
@@ -211,8 +214,9 @@ static void test_sim_hwdef_load_bad_metadata_fails(void **state) {
     char err[512];
     assert_int_equal(sim_hwdef_load(FIXTURE("bad_metadata.json"), hw, err, sizeof(err)),
                      SIM_HWDEF_ERR_SCHEMA);
-    assert_contains(err, "bad_metadata.json: Metadata.Type: expected \"Azure Sphere Hardware "
-                         "Definition\"");
+    assert_contains(err,
+                    "bad_metadata.json: Metadata.Type: expected \"Azure Sphere Hardware "
+                    "Definition\"");
     free(hw);
 }
 

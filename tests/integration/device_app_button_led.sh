@@ -1,0 +1,34 @@
+# SPDX-License-Identifier: MIT
+# device_app under spheresim: pressing button A through `spheresim ctl` toggles LED1, and the
+# status LED follows the network.
+source "$(dirname "$0")/lib.sh"
+
+start_device "$DEVICE_APP"
+wait_for_log "app: INFO: boot count 1"
+wait_for_status 's["leds"]["LED1_RED"]' off
+wait_for_status 's["network"]["ready"]' True
+
+ctl button A click
+wait_for_status 's["leds"]["LED1_RED"]' on
+wait_for_log "app: INFO: LED1 on"
+
+ctl button A press
+sleep 0.3
+ctl button A release
+wait_for_status 's["leds"]["LED1_RED"]' off
+
+# The app opened its GPIOs through the OS: they show as open, LED1 as an output.
+[ "$(status_field '[g for g in s["gpio"] if g["id"] == 8][0]["direction"]')" = output ] ||
+    fail "GPIO 8 is not an output"
+[ "$(status_field '[g for g in s["gpio"] if g["id"] == 12][0]["open"]')" = True ] ||
+    fail "button A's GPIO 12 is not open"
+
+ctl net down
+wait_for_log "app: INFO: network not ready"
+ctl net up
+wait_for_log "app: INFO: network ready" 10 2
+
+stop_device
+grep -q '"unused":\[\]' "$DEVICE_DIR/records/privilege-report.json" ||
+    fail "device_app's manifest declares something it does not use: $(cat "$DEVICE_DIR/records/privilege-report.json")"
+echo PASS
