@@ -11,8 +11,7 @@
 #include <unistd.h>
 #include <stdbool.h>
 
-int devbus_send(int sock, const struct devbus_msg *msg, int fd_to_pass)
-{
+int devbus_send(int sock, const struct devbus_msg *msg, int fd_to_pass) {
     if (msg->len > DEVBUS_MAX_DATA) {
         errno = EINVAL;
         return -1;
@@ -43,8 +42,7 @@ int devbus_send(int sock, const struct devbus_msg *msg, int fd_to_pass)
     return 0;
 }
 
-static int take_passed_fd(struct msghdr *mh)
-{
+static int take_passed_fd(struct msghdr *mh) {
     int fd = -1;
     for (struct cmsghdr *cm = CMSG_FIRSTHDR(mh); cm != NULL; cm = CMSG_NXTHDR(mh, cm)) {
         if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS) {
@@ -65,8 +63,7 @@ static int take_passed_fd(struct msghdr *mh)
     return fd;
 }
 
-int devbus_recv(int sock, struct devbus_msg *out_msg, int *out_fd)
-{
+int devbus_recv(int sock, struct devbus_msg *out_msg, int *out_fd) {
     *out_fd = -1;
     struct iovec iov = {.iov_base = out_msg, .iov_len = sizeof(*out_msg)};
     union {
@@ -106,8 +103,7 @@ int devbus_recv(int sock, struct devbus_msg *out_msg, int *out_fd)
     return 0;
 }
 
-const char *devbus_op_name(uint16_t op)
-{
+const char *devbus_op_name(uint16_t op) {
     static const char *const names[DEVBUS_OP_COUNT] = {
         [DEVBUS_OP_HELLO] = "hello",
         [DEVBUS_OP_GPIO_OPEN_INPUT] = "gpio-open-input",

@@ -29,26 +29,26 @@ extern "C" {
 #define DEVBUS_MAX_DATA 1024u
 
 enum devbus_op {
-    DEVBUS_OP_HELLO = 1,            // out: data = image package root path
-    DEVBUS_OP_GPIO_OPEN_INPUT,      // arg0 = GPIO id; reply fd
-    DEVBUS_OP_GPIO_OPEN_OUTPUT,     // arg0 = id, arg1 = output mode, arg2 = initial value; fd
-    DEVBUS_OP_STORAGE_OPEN_MUTABLE, // reply fd
+    DEVBUS_OP_HELLO = 1,             // out: data = image package root path
+    DEVBUS_OP_GPIO_OPEN_INPUT,       // arg0 = GPIO id; reply fd
+    DEVBUS_OP_GPIO_OPEN_OUTPUT,      // arg0 = id, arg1 = output mode, arg2 = initial value; fd
+    DEVBUS_OP_STORAGE_OPEN_MUTABLE,  // reply fd
     DEVBUS_OP_STORAGE_DELETE_MUTABLE,
-    DEVBUS_OP_NETWORK_STATUS,       // data = interface name or empty; reply arg0 = ready,
-                                    // arg1 = status bits, arg2 = enabled, arg3 = interface count
-    DEVBUS_OP_DEVICEAUTH_STATUS,    // reply arg0 = ready; data = certificate path
+    DEVBUS_OP_NETWORK_STATUS,     // data = interface name or empty; reply arg0 = ready,
+                                  // arg1 = status bits, arg2 = enabled, arg3 = interface count
+    DEVBUS_OP_DEVICEAUTH_STATUS,  // reply arg0 = ready; data = certificate path
     DEVBUS_OP_POWER_REBOOT,
-    DEVBUS_OP_POWER_DOWN,           // arg0 = maximum residency in seconds
-    DEVBUS_OP_POWER_PROFILE,        // arg0 = PowerManagement_System_PowerProfile
-    DEVBUS_OP_SYSEVENT_REGISTER,    // arg0 = event mask; reply fd carrying devbus_sysevent_msg
+    DEVBUS_OP_POWER_DOWN,         // arg0 = maximum residency in seconds
+    DEVBUS_OP_POWER_PROFILE,      // arg0 = PowerManagement_System_PowerProfile
+    DEVBUS_OP_SYSEVENT_REGISTER,  // arg0 = event mask; reply fd carrying devbus_sysevent_msg
     DEVBUS_OP_SYSEVENT_UNREGISTER,
-    DEVBUS_OP_SYSEVENT_DEFER,       // arg0 = event, arg1 = minutes
-    DEVBUS_OP_SYSEVENT_RESUME,      // arg0 = event
-    DEVBUS_OP_APP_CONNECT,          // data = real-time app component id
-    DEVBUS_OP_NETWORK_SET_INTERFACE,  // data = interface name, arg0 = enabled
-    DEVBUS_OP_NETWORK_IPCONFIG_APPLY, // data = interface name, arg0 = 1 static / 0 dynamic
-    DEVBUS_OP_TIMESYNC_SET,           // arg0 = enabled
-    DEVBUS_OP_TIMESYNC_GET,           // reply arg0 = enabled
+    DEVBUS_OP_SYSEVENT_DEFER,          // arg0 = event, arg1 = minutes
+    DEVBUS_OP_SYSEVENT_RESUME,         // arg0 = event
+    DEVBUS_OP_APP_CONNECT,             // data = real-time app component id
+    DEVBUS_OP_NETWORK_SET_INTERFACE,   // data = interface name, arg0 = enabled
+    DEVBUS_OP_NETWORK_IPCONFIG_APPLY,  // data = interface name, arg0 = 1 static / 0 dynamic
+    DEVBUS_OP_TIMESYNC_SET,            // arg0 = enabled
+    DEVBUS_OP_TIMESYNC_GET,            // reply arg0 = enabled
     DEVBUS_OP_COUNT
 };
 
@@ -72,8 +72,8 @@ enum devbus_gpio_op { DEVBUS_GPIO_GET = 1, DEVBUS_GPIO_SET = 2 };
 
 struct devbus_gpio_msg {
     uint8_t op;
-    uint8_t value;   // SET: requested value; reply to GET: the pin level
-    int16_t err;     // reply: 0 or an errno
+    uint8_t value;  // SET: requested value; reply to GET: the pin level
+    int16_t err;    // reply: 0 or an errno
 };
 
 // A system-event channel carries one of these per status change.

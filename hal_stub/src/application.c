@@ -9,8 +9,7 @@
 
 #include "bus_client.h"
 
-int Application_IsDeviceAuthReady(bool *outIsDeviceAuthReady)
-{
+int Application_IsDeviceAuthReady(bool *outIsDeviceAuthReady) {
     if (outIsDeviceAuthReady == NULL) {
         errno = EFAULT;
         return -1;
@@ -23,8 +22,7 @@ int Application_IsDeviceAuthReady(bool *outIsDeviceAuthReady)
     return 0;
 }
 
-int Application_Connect(const char *componentId)
-{
+int Application_Connect(const char *componentId) {
     if (componentId == NULL) {
         errno = EFAULT;
         return -1;

@@ -11,8 +11,7 @@
 
 #include "heap_accounting.h"
 
-static size_t kernel_kib(void)
-{
+static size_t kernel_kib(void) {
     FILE *status = fopen("/proc/self/status", "re");
     if (status == NULL) {
         return 0;
@@ -28,17 +27,16 @@ static size_t kernel_kib(void)
     return kib;
 }
 
-size_t halstub_applications_memory_kb(int which)
-{
+size_t halstub_applications_memory_kb(int which) {
     switch (which) {
-    case 0:
-        return halstub_heap_in_use_bytes() / 1024 + kernel_kib();
-    case 1:
-        return halstub_heap_in_use_bytes() / 1024;
-    case 2:
-        return halstub_heap_peak_bytes() / 1024;
-    default:
-        errno = EINVAL;
-        return 0;
+        case 0:
+            return halstub_heap_in_use_bytes() / 1024 + kernel_kib();
+        case 1:
+            return halstub_heap_in_use_bytes() / 1024;
+        case 2:
+            return halstub_heap_peak_bytes() / 1024;
+        default:
+            errno = EINVAL;
+            return 0;
     }
 }

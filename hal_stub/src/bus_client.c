@@ -18,13 +18,12 @@ static int bus_fd = -1;
 static uint32_t next_seq = 1;
 static char package_root[DEVBUS_MAX_DATA];
 
-static void bus_connect_once(void)
-{
+static void bus_connect_once(void) {
     const char *text = getenv(DEVBUS_FD_ENV);
     if (text == NULL) {
-        static const char hint[] =
-            "hal_stub: not running under spheresim (no " DEVBUS_FD_ENV "); privileged applibs "
-            "calls will fail with EIO\n";
+        static const char hint[] = "hal_stub: not running under spheresim (no " DEVBUS_FD_ENV
+                                   "); privileged applibs "
+                                   "calls will fail with EIO\n";
         (void)!write(STDERR_FILENO, hint, sizeof(hint) - 1);
         return;
     }
@@ -38,8 +37,7 @@ static void bus_connect_once(void)
 }
 
 static int call_locked(uint16_t op, const int32_t args[4], const void *data, size_t len,
-                       struct devbus_msg *out_reply, int *out_fd)
-{
+                       struct devbus_msg *out_reply, int *out_fd) {
     static struct devbus_msg request;
     memset(&request, 0, DEVBUS_HEADER_SIZE);
     request.magic = DEVBUS_MAGIC;
@@ -83,8 +81,7 @@ static int call_locked(uint16_t op, const int32_t args[4], const void *data, siz
 }
 
 int halstub_bus_call(uint16_t op, const int32_t args[4], const void *data, size_t len,
-                     struct devbus_msg *out_reply, int *out_fd)
-{
+                     struct devbus_msg *out_reply, int *out_fd) {
     pthread_once(&bus_once, bus_connect_once);
     if (out_fd != NULL) {
         *out_fd = -1;
@@ -101,14 +98,13 @@ int halstub_bus_call(uint16_t op, const int32_t args[4], const void *data, size_
     return result;
 }
 
-const char *halstub_bus_package_root(void)
-{
+const char *halstub_bus_package_root(void) {
     static pthread_mutex_t root_lock = PTHREAD_MUTEX_INITIALIZER;
     pthread_mutex_lock(&root_lock);
     if (package_root[0] == '\0') {
         static struct devbus_msg reply;
-        if (halstub_bus_call(DEVBUS_OP_HELLO, NULL, NULL, 0, &reply, NULL) == 0 &&
-            reply.len > 0 && reply.len < sizeof(package_root)) {
+        if (halstub_bus_call(DEVBUS_OP_HELLO, NULL, NULL, 0, &reply, NULL) == 0 && reply.len > 0 &&
+            reply.len < sizeof(package_root)) {
             memcpy(package_root, reply.data, reply.len);
             package_root[reply.len] = '\0';
         }

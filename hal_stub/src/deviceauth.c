@@ -17,8 +17,7 @@
 static char certificate_path[DEVBUS_MAX_DATA];
 static pthread_mutex_t path_lock = PTHREAD_MUTEX_INITIALIZER;
 
-const char *DeviceAuth_GetCertificatePath(void)
-{
+const char *DeviceAuth_GetCertificatePath(void) {
     pthread_mutex_lock(&path_lock);
     if (certificate_path[0] == '\0') {
         struct devbus_msg reply;
@@ -36,8 +35,7 @@ const char *DeviceAuth_GetCertificatePath(void)
 typedef int ssl_ctx_file_fn(void *ctx, const char *file);
 typedef int ssl_ctx_key_fn(void *ctx, const char *file, int type);
 
-DeviceAuthSslResult DeviceAuth_SslCtxFunc(void *sslctx)
-{
+DeviceAuthSslResult DeviceAuth_SslCtxFunc(void *sslctx) {
     enum { PEM_FILETYPE = 1 };
     if (sslctx == NULL) {
         return DeviceAuthSslResult_GetTenantCertificateError;

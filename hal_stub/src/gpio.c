@@ -12,8 +12,7 @@
 #include "bus_client.h"
 #include "peripheral_fds.h"
 
-static int open_gpio(uint16_t op, int32_t id, int32_t mode, int32_t value)
-{
+static int open_gpio(uint16_t op, int32_t id, int32_t mode, int32_t value) {
     const int32_t args[4] = {id, mode, value, 0};
     struct devbus_msg reply;
     int fd = -1;
@@ -31,19 +30,16 @@ static int open_gpio(uint16_t op, int32_t id, int32_t mode, int32_t value)
     return fd;
 }
 
-int GPIO_OpenAsInput(GPIO_Id gpioId)
-{
+int GPIO_OpenAsInput(GPIO_Id gpioId) {
     return open_gpio(DEVBUS_OP_GPIO_OPEN_INPUT, gpioId, 0, 0);
 }
 
 int GPIO_OpenAsOutput(GPIO_Id gpioId, GPIO_OutputMode_Type outputMode,
-                      GPIO_Value_Type initialValue)
-{
+                      GPIO_Value_Type initialValue) {
     return open_gpio(DEVBUS_OP_GPIO_OPEN_OUTPUT, gpioId, outputMode, initialValue);
 }
 
-static int exchange(int gpioFd, struct devbus_gpio_msg *msg)
-{
+static int exchange(int gpioFd, struct devbus_gpio_msg *msg) {
     if (!halstub_peripheral_fd_is(gpioFd, HALSTUB_PERIPHERAL_GPIO)) {
         errno = EBADF;
         return -1;
@@ -70,8 +66,7 @@ static int exchange(int gpioFd, struct devbus_gpio_msg *msg)
     return 0;
 }
 
-int GPIO_GetValue(int gpioFd, GPIO_Value_Type *outValue)
-{
+int GPIO_GetValue(int gpioFd, GPIO_Value_Type *outValue) {
     if (outValue == NULL) {
         errno = EFAULT;
         return -1;
@@ -84,8 +79,7 @@ int GPIO_GetValue(int gpioFd, GPIO_Value_Type *outValue)
     return 0;
 }
 
-int GPIO_SetValue(int gpioFd, GPIO_Value_Type value)
-{
+int GPIO_SetValue(int gpioFd, GPIO_Value_Type value) {
     if (value != GPIO_Value_Low && value != GPIO_Value_High) {
         errno = EINVAL;
         return -1;

@@ -16,14 +16,12 @@ int halstub_heap_accounting_linked;
 
 #if defined(__SANITIZE_ADDRESS__)
 
-size_t halstub_heap_in_use_bytes(void)
-{
+size_t halstub_heap_in_use_bytes(void) {
     struct mallinfo2 info = mallinfo2();
     return info.uordblks + info.hblkhd;
 }
 
-size_t halstub_heap_peak_bytes(void)
-{
+size_t halstub_heap_peak_bytes(void) {
     static _Atomic size_t peak;
     size_t now = halstub_heap_in_use_bytes();
     size_t seen = atomic_load(&peak);
@@ -43,42 +41,36 @@ extern void __libc_free(void *ptr);
 static _Atomic int64_t in_use;
 static _Atomic int64_t peak;
 
-static void account(int64_t delta)
-{
+static void account(int64_t delta) {
     int64_t now = atomic_fetch_add(&in_use, delta) + delta;
     int64_t seen = atomic_load(&peak);
     while (now > seen && !atomic_compare_exchange_weak(&peak, &seen, now)) {
     }
 }
 
-static void *track(void *ptr)
-{
+static void *track(void *ptr) {
     if (ptr != NULL) {
         account((int64_t)malloc_usable_size(ptr));
     }
     return ptr;
 }
 
-void *malloc(size_t size)
-{
+void *malloc(size_t size) {
     return track(__libc_malloc(size));
 }
 
-void *calloc(size_t count, size_t size)
-{
+void *calloc(size_t count, size_t size) {
     return track(__libc_calloc(count, size));
 }
 
-void free(void *ptr)
-{
+void free(void *ptr) {
     if (ptr != NULL) {
         account(-(int64_t)malloc_usable_size(ptr));
         __libc_free(ptr);
     }
 }
 
-void *realloc(void *ptr, size_t size)
-{
+void *realloc(void *ptr, size_t size) {
     size_t before = ptr != NULL ? malloc_usable_size(ptr) : 0;
     void *moved = __libc_realloc(ptr, size);
     if (moved != NULL) {
@@ -89,18 +81,15 @@ void *realloc(void *ptr, size_t size)
     return moved;
 }
 
-void *memalign(size_t alignment, size_t size)
-{
+void *memalign(size_t alignment, size_t size) {
     return track(__libc_memalign(alignment, size));
 }
 
-void *aligned_alloc(size_t alignment, size_t size)
-{
+void *aligned_alloc(size_t alignment, size_t size) {
     return track(__libc_memalign(alignment, size));
 }
 
-int posix_memalign(void **out, size_t alignment, size_t size)
-{
+int posix_memalign(void **out, size_t alignment, size_t size) {
     if (alignment < sizeof(void *) || (alignment & (alignment - 1)) != 0) {
         return EINVAL;
     }
@@ -112,14 +101,12 @@ int posix_memalign(void **out, size_t alignment, size_t size)
     return 0;
 }
 
-size_t halstub_heap_in_use_bytes(void)
-{
+size_t halstub_heap_in_use_bytes(void) {
     int64_t now = atomic_load(&in_use);
     return now > 0 ? (size_t)now : 0;
 }
 
-size_t halstub_heap_peak_bytes(void)
-{
+size_t halstub_heap_peak_bytes(void) {
     int64_t seen = atomic_load(&peak);
     return seen > 0 ? (size_t)seen : 0;
 }

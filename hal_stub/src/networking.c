@@ -21,14 +21,12 @@ struct ip_config_state {
 _Static_assert(sizeof(struct ip_config_state) <= sizeof(Networking_IpConfig),
                "IP configuration state must fit the public opaque struct");
 
-static int status_request(const char *interface_name, struct devbus_msg *out_reply)
-{
+static int status_request(const char *interface_name, struct devbus_msg *out_reply) {
     size_t len = interface_name != NULL ? strnlen(interface_name, IF_NAMESIZE) : 0;
     return halstub_bus_call(DEVBUS_OP_NETWORK_STATUS, NULL, interface_name, len, out_reply, NULL);
 }
 
-int Networking_IsNetworkingReady(bool *outIsNetworkingReady)
-{
+int Networking_IsNetworkingReady(bool *outIsNetworkingReady) {
     if (outIsNetworkingReady == NULL) {
         errno = EFAULT;
         return -1;
@@ -41,8 +39,7 @@ int Networking_IsNetworkingReady(bool *outIsNetworkingReady)
     return 0;
 }
 
-ssize_t Networking_GetInterfaceCount(void)
-{
+ssize_t Networking_GetInterfaceCount(void) {
     struct devbus_msg reply;
     if (status_request(NULL, &reply) < 0) {
         return -1;
@@ -51,8 +48,7 @@ ssize_t Networking_GetInterfaceCount(void)
 }
 
 ssize_t Networking_GetInterfaces(Networking_NetworkInterface *outNetworkInterfacesArray,
-                                 size_t networkInterfacesArrayCount)
-{
+                                 size_t networkInterfacesArrayCount) {
     if (outNetworkInterfacesArray == NULL) {
         errno = EFAULT;
         return -1;
@@ -75,8 +71,7 @@ ssize_t Networking_GetInterfaces(Networking_NetworkInterface *outNetworkInterfac
 }
 
 int Networking_GetInterfaceConnectionStatus(const char *networkInterfaceName,
-                                            Networking_InterfaceConnectionStatus *outStatus)
-{
+                                            Networking_InterfaceConnectionStatus *outStatus) {
     if (networkInterfaceName == NULL || outStatus == NULL) {
         errno = EFAULT;
         return -1;
@@ -89,8 +84,7 @@ int Networking_GetInterfaceConnectionStatus(const char *networkInterfaceName,
     return 0;
 }
 
-int Networking_SetInterfaceState(const char *networkInterfaceName, bool isEnabled)
-{
+int Networking_SetInterfaceState(const char *networkInterfaceName, bool isEnabled) {
     if (networkInterfaceName == NULL) {
         errno = EFAULT;
         return -1;
@@ -104,8 +98,7 @@ int Networking_SetInterfaceState(const char *networkInterfaceName, bool isEnable
                : 0;
 }
 
-void Networking_IpConfig_Init(Networking_IpConfig *ipConfig)
-{
+void Networking_IpConfig_Init(Networking_IpConfig *ipConfig) {
     if (ipConfig == NULL) {
         return;
     }
@@ -113,23 +106,20 @@ void Networking_IpConfig_Init(Networking_IpConfig *ipConfig)
     ((struct ip_config_state *)ipConfig)->initialised = 1;
 }
 
-void Networking_IpConfig_Destroy(Networking_IpConfig *ipConfig)
-{
+void Networking_IpConfig_Destroy(Networking_IpConfig *ipConfig) {
     if (ipConfig != NULL) {
         memset(ipConfig, 0, sizeof(*ipConfig));
     }
 }
 
-void Networking_IpConfig_EnableDynamicIp(Networking_IpConfig *ipConfig)
-{
+void Networking_IpConfig_EnableDynamicIp(Networking_IpConfig *ipConfig) {
     if (ipConfig != NULL) {
         ((struct ip_config_state *)ipConfig)->is_static = 0;
     }
 }
 
 void Networking_IpConfig_EnableStaticIp(Networking_IpConfig *ipConfig, struct in_addr ipAddress,
-                                        struct in_addr subnetMask, struct in_addr gatewayAddress)
-{
+                                        struct in_addr subnetMask, struct in_addr gatewayAddress) {
     if (ipConfig == NULL) {
         return;
     }
@@ -141,8 +131,7 @@ void Networking_IpConfig_EnableStaticIp(Networking_IpConfig *ipConfig, struct in
 }
 
 int Networking_IpConfig_Apply(const char *networkInterfaceName,
-                              const Networking_IpConfig *ipConfig)
-{
+                              const Networking_IpConfig *ipConfig) {
     if (networkInterfaceName == NULL || ipConfig == NULL) {
         errno = EFAULT;
         return -1;
@@ -157,15 +146,13 @@ int Networking_IpConfig_Apply(const char *networkInterfaceName,
                : 0;
 }
 
-int Networking_TimeSync_SetEnabled(bool enabled)
-{
+int Networking_TimeSync_SetEnabled(bool enabled) {
     const int32_t args[4] = {enabled ? 1 : 0, 0, 0, 0};
     struct devbus_msg reply;
     return halstub_bus_call(DEVBUS_OP_TIMESYNC_SET, args, NULL, 0, &reply, NULL) < 0 ? -1 : 0;
 }
 
-int Networking_TimeSync_GetEnabled(bool *outIsEnabled)
-{
+int Networking_TimeSync_GetEnabled(bool *outIsEnabled) {
     if (outIsEnabled == NULL) {
         errno = EFAULT;
         return -1;

@@ -19,8 +19,7 @@ struct channel {
 static struct channel channels[MAX_CHANNELS];
 static pthread_mutex_t channels_lock = PTHREAD_MUTEX_INITIALIZER;
 
-int halstub_peripheral_fd_add(int fd, enum halstub_peripheral_kind kind)
-{
+int halstub_peripheral_fd_add(int fd, enum halstub_peripheral_kind kind) {
     struct stat st;
     if (fstat(fd, &st) != 0) {
         return -1;
@@ -47,8 +46,7 @@ int halstub_peripheral_fd_add(int fd, enum halstub_peripheral_kind kind)
     return 0;
 }
 
-bool halstub_peripheral_fd_is(int fd, enum halstub_peripheral_kind kind)
-{
+bool halstub_peripheral_fd_is(int fd, enum halstub_peripheral_kind kind) {
     struct stat st;
     if (fd < 0 || fstat(fd, &st) != 0) {
         return false;

@@ -14,8 +14,7 @@
 #include "bus_client.h"
 
 // The same rules the device applies: relative, no "." or ".." escapes.
-static int check_relative_path(const char *relativePath)
-{
+static int check_relative_path(const char *relativePath) {
     if (relativePath == NULL) {
         errno = EFAULT;
         return -1;
@@ -28,8 +27,7 @@ static int check_relative_path(const char *relativePath)
     return 0;
 }
 
-char *Storage_GetAbsolutePathInImagePackage(const char *relativePath)
-{
+char *Storage_GetAbsolutePathInImagePackage(const char *relativePath) {
     if (check_relative_path(relativePath) != 0) {
         return NULL;
     }
@@ -47,8 +45,7 @@ char *Storage_GetAbsolutePathInImagePackage(const char *relativePath)
     return path;
 }
 
-int Storage_OpenFileInImagePackage(const char *relativePath)
-{
+int Storage_OpenFileInImagePackage(const char *relativePath) {
     char *path = Storage_GetAbsolutePathInImagePackage(relativePath);
     if (path == NULL) {
         return -1;
@@ -60,8 +57,7 @@ int Storage_OpenFileInImagePackage(const char *relativePath)
     return fd;
 }
 
-int Storage_OpenMutableFile(void)
-{
+int Storage_OpenMutableFile(void) {
     struct devbus_msg reply;
     int fd = -1;
     if (halstub_bus_call(DEVBUS_OP_STORAGE_OPEN_MUTABLE, NULL, NULL, 0, &reply, &fd) < 0) {
@@ -74,8 +70,7 @@ int Storage_OpenMutableFile(void)
     return fd;
 }
 
-int Storage_DeleteMutableFile(void)
-{
+int Storage_DeleteMutableFile(void) {
     struct devbus_msg reply;
     if (halstub_bus_call(DEVBUS_OP_STORAGE_DELETE_MUTABLE, NULL, NULL, 0, &reply, NULL) < 0) {
         return -1;

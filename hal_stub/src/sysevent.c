@@ -26,8 +26,7 @@ struct registration {
 
 static struct registration active = {.fd = -1};
 
-static void on_event_channel(EventLoop *el, int fd, EventLoop_IoEvents events, void *context)
-{
+static void on_event_channel(EventLoop *el, int fd, EventLoop_IoEvents events, void *context) {
     struct registration *reg = context;
     struct devbus_sysevent_msg msg;
     ssize_t n = recv(fd, &msg, sizeof(msg), MSG_DONTWAIT);
@@ -50,8 +49,7 @@ static void on_event_channel(EventLoop *el, int fd, EventLoop_IoEvents events, v
 EventRegistration *SysEvent_RegisterForEventNotifications(EventLoop *el,
                                                           SysEvent_Events eventBitmask,
                                                           SysEvent_EventsCallback *callback,
-                                                          void *context)
-{
+                                                          void *context) {
     if (el == NULL || callback == NULL) {
         errno = EFAULT;
         return NULL;
@@ -70,8 +68,7 @@ EventRegistration *SysEvent_RegisterForEventNotifications(EventLoop *el,
         errno = EIO;
         return NULL;
     }
-    active = (struct registration){
-        .loop = el, .fd = fd, .callback = callback, .context = context};
+    active = (struct registration){.loop = el, .fd = fd, .callback = callback, .context = context};
     active.io = EventLoop_RegisterIo(el, fd, EventLoop_Input, on_event_channel, &active);
     if (active.io == NULL) {
         int saved = errno;
@@ -84,8 +81,7 @@ EventRegistration *SysEvent_RegisterForEventNotifications(EventLoop *el,
     return active.io;
 }
 
-int SysEvent_UnregisterForEventNotifications(EventRegistration *reg)
-{
+int SysEvent_UnregisterForEventNotifications(EventRegistration *reg) {
     if (reg == NULL) {
         errno = EFAULT;
         return -1;
@@ -99,11 +95,10 @@ int SysEvent_UnregisterForEventNotifications(EventRegistration *reg)
     active = (struct registration){.fd = -1};
     struct devbus_msg reply;
     return halstub_bus_call(DEVBUS_OP_SYSEVENT_UNREGISTER, NULL, NULL, 0, &reply, NULL) < 0 ? -1
-                                                                                           : 0;
+                                                                                            : 0;
 }
 
-int SysEvent_Info_GetUpdateData(const SysEvent_Info *info, SysEvent_Info_UpdateData *update_info)
-{
+int SysEvent_Info_GetUpdateData(const SysEvent_Info *info, SysEvent_Info_UpdateData *update_info) {
     if (info == NULL || update_info == NULL) {
         errno = EFAULT;
         return -1;
@@ -116,22 +111,19 @@ int SysEvent_Info_GetUpdateData(const SysEvent_Info *info, SysEvent_Info_UpdateD
     return 0;
 }
 
-static int event_request(uint16_t op, SysEvent_Events event, uint32_t minutes)
-{
+static int event_request(uint16_t op, SysEvent_Events event, uint32_t minutes) {
     const int32_t args[4] = {(int32_t)event, (int32_t)minutes, 0, 0};
     struct devbus_msg reply;
     return halstub_bus_call(op, args, NULL, 0, &reply, NULL) < 0 ? -1 : 0;
 }
 
-int SysEvent_DeferEvent(SysEvent_Events event, uint32_t requested_defer_time_in_minutes)
-{
+int SysEvent_DeferEvent(SysEvent_Events event, uint32_t requested_defer_time_in_minutes) {
     if (requested_defer_time_in_minutes > INT32_MAX) {
         requested_defer_time_in_minutes = INT32_MAX;
     }
     return event_request(DEVBUS_OP_SYSEVENT_DEFER, event, requested_defer_time_in_minutes);
 }
 
-int SysEvent_ResumeEvent(SysEvent_Events event)
-{
+int SysEvent_ResumeEvent(SysEvent_Events event) {
     return event_request(DEVBUS_OP_SYSEVENT_RESUME, event, 0);
 }

@@ -5,6 +5,7 @@
 #include "board/rdb_board.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,8 +18,7 @@
 static const char rdb_prefix[] = "MT3620_RDB_";
 static const char chip_prefix[] = "MT3620_GPIO";
 
-static void power_on_state(struct sim_gpio_pin *pin)
-{
+static void power_on_state(struct sim_gpio_pin *pin) {
     pin->direction = SIM_GPIO_UNCONFIGURED;
     pin->output_mode = 0;
     // LEDs are wired to 3.3 V through the LED and buttons have pull-ups: both idle high.
@@ -27,8 +27,7 @@ static void power_on_state(struct sim_gpio_pin *pin)
 }
 
 enum sim_board_result sim_board_init(struct sim_board *board, const char *board_name, char *err,
-                                     size_t err_size)
-{
+                                     size_t err_size) {
     memset(board, 0, sizeof(*board));
     if (strcmp(board_name, "mt3620_rdb") != 0) {
         snprintf(err, err_size, "unknown board '%s' (known: mt3620_rdb)", board_name);
@@ -72,25 +71,40 @@ out:
     return result;
 }
 
-static struct sim_gpio_pin *pin_at(struct sim_board *board, int id)
-{
+static struct sim_gpio_pin *pin_at(struct sim_board *board, int id) {
     if (id < 0 || id >= SIM_BOARD_MAX_GPIO || !board->pins[id].exists) {
         return NULL;
     }
     return &board->pins[id];
 }
 
+static void release(struct sim_gpio_pin *pin) {
+    if (pin->channel_fd >= 0) {
+        close(pin->channel_fd);
+        pin->channel_fd = -1;
+    }
+}
+
+static bool peer_has_closed(int fd) {
+    struct pollfd pfd = {.fd = fd, .events = POLLRDHUP};
+    return poll(&pfd, 1, 0) == 1 && (pfd.revents & (POLLHUP | POLLRDHUP)) != 0;
+}
+
 int sim_board_gpio_open(struct sim_board *board, int id, bool as_output, int output_mode,
-                        int initial_value, int *out_app_fd)
-{
+                        int initial_value, int *out_app_fd) {
     *out_app_fd = -1;
     struct sim_gpio_pin *pin = pin_at(board, id);
     if (pin == NULL) {
         return ENODEV;
     }
-    if (as_output && (output_mode < 0 || output_mode > 2 || initial_value < 0 ||
-                      initial_value > 1)) {
+    if (as_output &&
+        (output_mode < 0 || output_mode > 2 || initial_value < 0 || initial_value > 1)) {
         return EINVAL;
+    }
+    if (pin->channel_fd >= 0 && peer_has_closed(pin->channel_fd)) {
+        // The app closed its descriptor just before asking again; the hang-up may not have been
+        // served yet, but the GPIO is free.
+        release(pin);
     }
     if (pin->channel_fd >= 0) {
         return EBUSY;
@@ -109,21 +123,11 @@ int sim_board_gpio_open(struct sim_board *board, int id, bool as_output, int out
     return 0;
 }
 
-static uint8_t level_of(const struct sim_gpio_pin *pin)
-{
+static uint8_t level_of(const struct sim_gpio_pin *pin) {
     return pin->direction == SIM_GPIO_OUTPUT ? pin->driven : pin->external;
 }
 
-static void release(struct sim_gpio_pin *pin)
-{
-    if (pin->channel_fd >= 0) {
-        close(pin->channel_fd);
-        pin->channel_fd = -1;
-    }
-}
-
-bool sim_board_gpio_serve(struct sim_board *board, int id)
-{
+bool sim_board_gpio_serve(struct sim_board *board, int id) {
     struct sim_gpio_pin *pin = pin_at(board, id);
     if (pin == NULL || pin->channel_fd < 0) {
         return false;
@@ -160,8 +164,7 @@ bool sim_board_gpio_serve(struct sim_board *board, int id)
     return true;
 }
 
-int sim_board_gpio_level(const struct sim_board *board, int id, uint8_t *out_level)
-{
+int sim_board_gpio_level(const struct sim_board *board, int id, uint8_t *out_level) {
     if (id < 0 || id >= SIM_BOARD_MAX_GPIO || !board->pins[id].exists) {
         return ENODEV;
     }
@@ -169,8 +172,7 @@ int sim_board_gpio_level(const struct sim_board *board, int id, uint8_t *out_lev
     return 0;
 }
 
-int sim_board_button(struct sim_board *board, char button, bool pressed)
-{
+int sim_board_button(struct sim_board *board, char button, bool pressed) {
     char name[16];
     snprintf(name, sizeof(name), "BUTTON_%c", button);
     for (int id = 0; id < SIM_BOARD_MAX_GPIO; id++) {
@@ -183,15 +185,13 @@ int sim_board_button(struct sim_board *board, char button, bool pressed)
     return ENODEV;
 }
 
-void sim_board_release_all(struct sim_board *board)
-{
+void sim_board_release_all(struct sim_board *board) {
     for (int id = 0; id < SIM_BOARD_MAX_GPIO; id++) {
         release(&board->pins[id]);
     }
 }
 
-void sim_board_reset(struct sim_board *board)
-{
+void sim_board_reset(struct sim_board *board) {
     for (int id = 0; id < SIM_BOARD_MAX_GPIO; id++) {
         release(&board->pins[id]);
         bool pressed = board->pins[id].is_button && board->pins[id].external == 0;

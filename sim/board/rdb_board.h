@@ -15,7 +15,7 @@ enum sim_gpio_direction { SIM_GPIO_UNCONFIGURED = 0, SIM_GPIO_INPUT, SIM_GPIO_OU
 
 struct sim_gpio_pin {
     bool exists;
-    char name[40];        // the RDB's name without the MT3620_RDB_ prefix ("LED1_RED"), or ""
+    char name[40];  // the RDB's name without the MT3620_RDB_ prefix ("LED1_RED"), or ""
     bool is_led;
     bool is_button;
     enum sim_gpio_direction direction;

@@ -6,15 +6,13 @@
 
 #include "cli/cli.h"
 
-static void vreport(const char *fmt, va_list args)
-{
+static void vreport(const char *fmt, va_list args) {
     fputs("spheresim: ", stderr);
     vfprintf(stderr, fmt, args);
     fputc('\n', stderr);
 }
 
-int sim_cli_usage_error(const char *fmt, ...)
-{
+int sim_cli_usage_error(const char *fmt, ...) {
     va_list args;
     va_start(args, fmt);
     vreport(fmt, args);
@@ -22,8 +20,7 @@ int sim_cli_usage_error(const char *fmt, ...)
     return 2;
 }
 
-int sim_cli_fail(const char *fmt, ...)
-{
+int sim_cli_fail(const char *fmt, ...) {
     va_list args;
     va_start(args, fmt);
     vreport(fmt, args);
@@ -31,8 +28,7 @@ int sim_cli_fail(const char *fmt, ...)
     return 1;
 }
 
-int sim_cli_home(char *out, size_t out_size)
-{
+int sim_cli_home(char *out, size_t out_size) {
     const char *explicit_home = getenv("SPHERESIM_HOME");
     const char *state = getenv("XDG_STATE_HOME");
     const char *home = getenv("HOME");
@@ -47,8 +43,7 @@ int sim_cli_home(char *out, size_t out_size)
     return n < 0 || (size_t)n >= out_size ? -1 : 0;
 }
 
-int sim_cli_join(char *out, size_t out_size, const char *dir, const char *suffix)
-{
+int sim_cli_join(char *out, size_t out_size, const char *dir, const char *suffix) {
     int n = snprintf(out, out_size, "%s%s", dir, suffix);
     if (n < 0 || (size_t)n >= out_size) {
         sim_cli_fail("path too long: %s%s", dir, suffix);

@@ -25,8 +25,7 @@ static const char ctl_usage[] =
     "--device-dir defaults to $SPHERESIM_HOME/devices/default, as for 'spheresim run'.\n";
 
 // Turns the command words into a request object; returns NULL with *out_error set.
-static cJSON *build_request(int argc, char **argv, const char **out_error)
-{
+static cJSON *build_request(int argc, char **argv, const char **out_error) {
     cJSON *request = cJSON_CreateObject();
     const char *verb = argv[0];
     *out_error = NULL;
@@ -61,8 +60,7 @@ static cJSON *build_request(int argc, char **argv, const char **out_error)
     return request;
 }
 
-int sim_cmd_ctl(int argc, char **argv)
-{
+int sim_cmd_ctl(int argc, char **argv) {
     const char *device_dir = NULL;
     int first = 1;
     while (first < argc && strncmp(argv[first], "--", 2) == 0) {
@@ -102,8 +100,8 @@ int sim_cmd_ctl(int argc, char **argv)
     cJSON_Delete(request);
     static char reply_text[65536];
     char err[512];
-    int status = sim_ctl_request(socket_path, text, reply_text, sizeof(reply_text), err,
-                                 sizeof(err));
+    int status =
+        sim_ctl_request(socket_path, text, reply_text, sizeof(reply_text), err, sizeof(err));
     free(text);
     if (status != 0) {
         return sim_cli_fail("ctl: %s", err);
@@ -116,8 +114,8 @@ int sim_cmd_ctl(int argc, char **argv)
     }
     if (cJSON_IsFalse(ok)) {
         const cJSON *message = cJSON_GetObjectItemCaseSensitive(reply, "error");
-        status = sim_cli_fail("ctl: %s", cJSON_IsString(message) ? message->valuestring
-                                                                  : "the device refused");
+        status = sim_cli_fail(
+            "ctl: %s", cJSON_IsString(message) ? message->valuestring : "the device refused");
         cJSON_Delete(reply);
         return status;
     }

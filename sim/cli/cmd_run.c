@@ -44,13 +44,16 @@ struct run_options {
     bool debug;
 };
 
-static int parse_options(int argc, char **argv, struct run_options *out, bool *out_help)
-{
+static int parse_options(int argc, char **argv, struct run_options *out, bool *out_help) {
     static const struct option options[] = {
-        {"manifest", required_argument, NULL, 'm'}, {"board", required_argument, NULL, 'b'},
-        {"device-dir", required_argument, NULL, 'd'}, {"once", no_argument, NULL, 'o'},
-        {"network-down", no_argument, NULL, 'n'},   {"debug", no_argument, NULL, 'g'},
-        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
+        {"manifest", required_argument, NULL, 'm'},
+        {"board", required_argument, NULL, 'b'},
+        {"device-dir", required_argument, NULL, 'd'},
+        {"once", no_argument, NULL, 'o'},
+        {"network-down", no_argument, NULL, 'n'},
+        {"debug", no_argument, NULL, 'g'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     *out = (struct run_options){.board = "mt3620_rdb"};
     *out_help = false;
@@ -59,30 +62,30 @@ static int parse_options(int argc, char **argv, struct run_options *out, bool *o
     int opt;
     while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
         switch (opt) {
-        case 'm':
-            out->manifest = optarg;
-            break;
-        case 'b':
-            out->board = optarg;
-            break;
-        case 'd':
-            out->device_dir = optarg;
-            break;
-        case 'o':
-            out->once = true;
-            break;
-        case 'n':
-            out->network_down = true;
-            break;
-        case 'g':
-            out->debug = true;
-            break;
-        case 'h':
-            *out_help = true;
-            return 0;
-        default:
-            return sim_cli_usage_error("run: unknown or incomplete option '%s' (see --help)",
-                                       argv[optind - 1]);
+            case 'm':
+                out->manifest = optarg;
+                break;
+            case 'b':
+                out->board = optarg;
+                break;
+            case 'd':
+                out->device_dir = optarg;
+                break;
+            case 'o':
+                out->once = true;
+                break;
+            case 'n':
+                out->network_down = true;
+                break;
+            case 'g':
+                out->debug = true;
+                break;
+            case 'h':
+                *out_help = true;
+                return 0;
+            default:
+                return sim_cli_usage_error("run: unknown or incomplete option '%s' (see --help)",
+                                           argv[optind - 1]);
         }
     }
     if (optind != argc - 1) {
@@ -92,8 +95,7 @@ static int parse_options(int argc, char **argv, struct run_options *out, bool *o
     return 0;
 }
 
-static int copy_path(char *out, size_t out_size, const char *text)
-{
+static int copy_path(char *out, size_t out_size, const char *text) {
     int n = snprintf(out, out_size, "%s", text);
     return n < 0 || (size_t)n >= out_size ? -1 : 0;
 }
@@ -101,8 +103,7 @@ static int copy_path(char *out, size_t out_size, const char *text)
 // Works out the package root, the binary to run (empty: the manifest's EntryPoint) and the
 // default manifest path from what the user named.
 static int locate_package(const char *target, struct sim_device *device, char *manifest_default,
-                          size_t manifest_size)
-{
+                          size_t manifest_size) {
     char resolved[PATH_MAX];
     struct stat st;
     if (realpath(target, resolved) == NULL || stat(resolved, &st) != 0) {
@@ -128,8 +129,7 @@ static int locate_package(const char *target, struct sim_device *device, char *m
 }
 
 static int load_manifest(const struct run_options *opts, struct sim_device *device,
-                         const char *manifest_default)
-{
+                         const char *manifest_default) {
     const char *manifest_path = opts->manifest != NULL ? opts->manifest : manifest_default;
     copy_path(device->manifest_path, sizeof(device->manifest_path), manifest_path);
     const char *hw_path = sim_hwdef_default_for_board(opts->board);
@@ -156,8 +156,7 @@ static int load_manifest(const struct run_options *opts, struct sim_device *devi
 }
 
 // Creates the state directories and takes the device's lock, held until spheresim exits.
-static int prepare_device_dir(struct sim_device *device)
-{
+static int prepare_device_dir(struct sim_device *device) {
     static const char *const subdirs[] = {"", "/storage", "/certs", "/logs", "/records"};
     char err[512];
     for (size_t i = 0; i < sizeof(subdirs) / sizeof(subdirs[0]); i++) {
@@ -173,26 +172,22 @@ static int prepare_device_dir(struct sim_device *device)
     sim_device_path(device, "lock", lock_path, sizeof(lock_path));
     int lock_fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (lock_fd < 0 || flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
-        return sim_cli_fail("run: device directory %s is in use by another spheresim",
-                            device->dir);
+        return sim_cli_fail("run: device directory %s is in use by another spheresim", device->dir);
     }
     return 0;
 }
 
-static int prepare_identity(struct sim_device *device)
-{
+static int prepare_identity(struct sim_device *device) {
     char err[1024];
     if (sim_tenant_ca_ensure(device->tenant_dir, err, sizeof(err)) != SIM_IDENTITY_OK ||
-        sim_device_id_ensure(device->dir, device->device_id, err, sizeof(err)) !=
-            SIM_IDENTITY_OK) {
+        sim_device_id_ensure(device->dir, device->device_id, err, sizeof(err)) != SIM_IDENTITY_OK) {
         return sim_cli_fail("run: %s", err);
     }
     sim_device_path(device, "certs/device.pem", device->cert_path, sizeof(device->cert_path));
     return 0;
 }
 
-int sim_cmd_run(int argc, char **argv)
-{
+int sim_cmd_run(int argc, char **argv) {
     static struct sim_device device;
     static struct sim_supervisor supervisor;
     struct run_options opts;
@@ -218,8 +213,7 @@ int sim_cmd_run(int argc, char **argv)
     if ((status = locate_package(opts.target, &device, manifest_default,
                                  sizeof(manifest_default))) != 0 ||
         (status = load_manifest(&opts, &device, manifest_default)) != 0 ||
-        (status = prepare_device_dir(&device)) != 0 ||
-        (status = prepare_identity(&device)) != 0) {
+        (status = prepare_device_dir(&device)) != 0 || (status = prepare_identity(&device)) != 0) {
         return status;
     }
     char err[512];
@@ -233,9 +227,8 @@ int sim_cmd_run(int argc, char **argv)
     if (sim_device_log_open(&device.log, log_path, stdout, &device.clock) != 0) {
         return sim_cli_fail("run: %s: %s", log_path, strerror(errno));
     }
-    device.network = (struct sim_network){.link_up = !opts.network_down,
-                                          .interface_enabled = true,
-                                          .time_sync_enabled = true};
+    device.network = (struct sim_network){
+        .link_up = !opts.network_down, .interface_enabled = true, .time_sync_enabled = true};
     device.sysevent_fd = -1;
     device.debug = opts.debug;
     char ctl_path[PATH_MAX];

@@ -15,8 +15,7 @@ static const char usage[] =
     "\n"
     "Run 'spheresim <command> --help' for a command's options.\n";
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
     if (argc < 2) {
         fputs(usage, stderr);
         return 2;

@@ -16,5 +16,5 @@ struct sim_app_process {
 };
 
 // Starts the app. Returns 0, or -1 with a one-line reason in err.
-int sim_app_spawn(const struct sim_device *device, struct sim_app_process *out_process,
-                  char *err, size_t err_size);
+int sim_app_spawn(const struct sim_device *device, struct sim_app_process *out_process, char *err,
+                  size_t err_size);

@@ -39,12 +39,12 @@ struct sim_device {
     struct sim_clock clock;
     struct sim_device_log log;
     struct sim_capability_audit audit;
-    int power_profile;           // PowerManagement_System_PowerProfile; not kept across reboots
-    int sysevent_fd;             // OS end of the app's system-event channel, -1 when none
+    int power_profile;  // PowerManagement_System_PowerProfile; not kept across reboots
+    int sysevent_fd;    // OS end of the app's system-event channel, -1 when none
     uint32_t sysevent_mask;
     enum sim_power_request power_request;  // set by the bus server, acted on by the supervisor
     unsigned power_down_seconds;
-    bool debug;                  // log every bus request
+    bool debug;  // log every bus request
 };
 
 // True when Networking_IsNetworkingReady would say so: interface up, connected, IP, time synced.

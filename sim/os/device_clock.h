@@ -8,7 +8,7 @@
 #include <stdint.h>
 
 struct sim_clock {
-    int64_t offset_ms;        // device wall time minus host wall time
+    int64_t offset_ms;  // device wall time minus host wall time
     int64_t boot_monotonic_ms;
 };
 

@@ -205,11 +205,12 @@ static void drain_output(struct sim_supervisor *s) {
     }
 }
 
-static const char *exit_reason(const struct sim_supervisor *s, bool signaled) {
+static const char *exit_reason(const struct sim_supervisor *s, bool signaled, int code) {
     if (s->after_exit == SIM_AFTER_POWER_CUT) {
         return "power-cut";
     }
-    if (s->sigkill_sent) {
+    // The app may still have exited by itself in the instant before SIGKILL landed.
+    if (s->sigkill_sent && signaled && code == SIGKILL) {
         return "killed-after-sigterm-timeout";
     }
     if (s->sigterm_sent) {
@@ -237,7 +238,7 @@ static void handle_app_exit(struct sim_supervisor *s, int status) {
     int64_t ran_ms = sim_clock_monotonic_ms() - s->app_started_ms;
     bool signaled = WIFSIGNALED(status);
     int code = signaled ? WTERMSIG(status) : WEXITSTATUS(status);
-    const char *reason = exit_reason(s, signaled);
+    const char *reason = exit_reason(s, signaled, code);
     struct sim_exit_record record = {.time_ms = sim_clock_now_ms(&d->clock),
                                      .ran_ms = ran_ms,
                                      .signaled = signaled,
@@ -404,11 +405,8 @@ static void serve_signals(struct sim_supervisor *s) {
     while (read(s->signal_fd, &info, sizeof(info)) == (ssize_t)sizeof(info)) {
         if (info.ssi_signo == SIGCHLD) {
             reap_children(s);
-        } else if (s->state == SIM_APP_STOPPING && s->after_exit == SIM_AFTER_SHUTDOWN) {
-            // Asked twice: don't wait out the grace period.
-            kill(s->app.pid, SIGKILL);
-            s->sigkill_sent = true;
         } else {
+            // A repeated request (tools like timeout(1) signal twice) keeps the same 2 s grace.
             sim_device_log_os(device_log(s), "stopping (signal %u)", info.ssi_signo);
             stop_app(s, SIM_AFTER_SHUTDOWN);
         }

@@ -18,8 +18,8 @@
 enum sim_app_state {
     SIM_APP_IDLE = 0,
     SIM_APP_RUNNING,
-    SIM_APP_STOPPING,    // SIGTERM sent, SIGKILL pending
-    SIM_APP_WAITING,     // restart back-off
+    SIM_APP_STOPPING,  // SIGTERM sent, SIGKILL pending
+    SIM_APP_WAITING,   // restart back-off
     SIM_APP_POWERED_OFF,
     SIM_APP_FINISHED,
 };

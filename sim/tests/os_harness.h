@@ -1,0 +1,15 @@
+// SPDX-License-Identifier: MIT
+// An in-process simulated OS for unit tests of the applibs-over-bus path: a thread serves the
+// device bus and the GPIO channels with the real bus server and board, while the test calls the
+// real hal_stub functions as the app would. The bus fd is published in SPHERESIM_BUS_FD before
+// the first applibs call, as the real OS does before exec.
+#pragma once
+
+#include "os/device.h"
+
+// Builds a device from a manifest text and a fresh state directory, and starts serving.
+// Aborts the test on any set-up failure. Only one harness per test process.
+struct sim_device *os_harness_start(const char *manifest_json);
+
+// Stops the serving thread and removes the state directory.
+void os_harness_stop(void);
