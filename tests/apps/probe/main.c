@@ -4,7 +4,7 @@
 // GPIO, a full storage, a reboot request, memory figures). The behaviour is picked by argv,
 // which comes from the manifest's CmdArgs:
 //     --mode crash | exit | ignore-sigterm | graceful | gpio-denied | storage-counter |
-//            storage-fill | reboot | memory
+//            storage-fill | reboot | memory | deviceauth
 //     --code N   (exit)         --gpio N   (gpio-denied)
 // Everything worth checking is logged as one line "PROBE <key> <value...>", so a test can grep
 // the OS's log of the app. Errno values are logged by name ("EACCES"), never by number, because
@@ -25,7 +25,9 @@
 #include <applibs/gpio.h>
 #include <applibs/log.h>
 #include <applibs/powermanagement.h>
+#include <applibs/application.h>
 #include <applibs/storage.h>
+#include <tlsutils/deviceauth.h>
 
 #include "eventloop_timer_utilities.h"
 
@@ -53,6 +55,7 @@ typedef enum {
     ProbeMode_StorageFill,
     ProbeMode_Reboot,
     ProbeMode_Memory,
+    ProbeMode_DeviceAuth,
 } ProbeMode;
 
 static const struct {
@@ -68,6 +71,7 @@ static const struct {
     {"storage-fill", ProbeMode_StorageFill},
     {"reboot", ProbeMode_Reboot},
     {"memory", ProbeMode_Memory},
+    {"deviceauth", ProbeMode_DeviceAuth},
 };
 
 // Same record as the reference app's boot counter, so tests can reason about both alike.
@@ -340,9 +344,28 @@ static void ActionTimerEventHandler(EventLoopTimer *timer) {
     }
 }
 
+// Logs device-auth readiness whenever it changes, as an app waiting to connect would poll it.
+static void ReportDeviceAuth(void) {
+    static int lastReady = -1;
+    bool ready = false;
+    if (Application_IsDeviceAuthReady(&ready) != 0) {
+        Log_Debug("PROBE deviceauth-error errno %s\n", ErrnoName(errno));
+        return;
+    }
+    if ((int)ready != lastReady) {
+        lastReady = ready;
+        Log_Debug("PROBE deviceauth ready %d path %s\n", ready ? 1 : 0,
+                  DeviceAuth_GetCertificatePath());
+    }
+}
+
 static void IdleTimerEventHandler(EventLoopTimer *timer) {
     if (ConsumeEventLoopTimerEvent(timer) != 0) {
         exitCode = ExitCode_IdleTimer_Consume;
+        return;
+    }
+    if (probeMode == ProbeMode_DeviceAuth) {
+        ReportDeviceAuth();
     }
 }
 
@@ -363,7 +386,10 @@ static ExitCode InitPeripheralsAndHandlers(void) {
         return ExitCode_Init_EventLoop;
     }
 
-    static const struct timespec idlePeriod = {.tv_sec = 1, .tv_nsec = 0};
+    // deviceauth polls readiness at the idle tick, so it ticks faster.
+    const struct timespec idlePeriod = probeMode == ProbeMode_DeviceAuth
+                                           ? (struct timespec){.tv_sec = 0, .tv_nsec = 100000000}
+                                           : (struct timespec){.tv_sec = 1, .tv_nsec = 0};
     idleTimer = CreateEventLoopPeriodicTimer(eventLoop, IdleTimerEventHandler, &idlePeriod);
     if (idleTimer == NULL) {
         Log_Debug("PROBE error idle-timer errno %s\n", ErrnoName(errno));
@@ -390,6 +416,9 @@ static ExitCode InitPeripheralsAndHandlers(void) {
             break;
         case ProbeMode_Memory:
             RunMemory();
+            break;
+        case ProbeMode_DeviceAuth:
+            ReportDeviceAuth();
             break;
         case ProbeMode_IgnoreSigterm:
         case ProbeMode_Graceful:
