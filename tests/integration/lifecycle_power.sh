@@ -32,4 +32,14 @@ start_device "$PROBE_APP" --manifest "$PROBE_MANIFESTS/manifest_reboot_denied.js
 wait_for_log "PROBE reboot-call -1 errno EACCES"
 wait_for_log "os: denied PowerManagement_ForceSystemReboot: the manifest does not grant PowerControls:ForceReboot \(EACCES\)"
 stop_device
+
+# The app powers the device down for up to 1 s: SIGTERM, off, then a cold boot.
+: >"$DEVICE_LOG"
+start_device "$PROBE_APP" --manifest "$PROBE_MANIFESTS/manifest_powerdown.json"
+wait_for_log "PROBE powerdown-call 0 errno none"
+wait_for_log "PROBE sigterm"
+wait_for_log "os: powered down; wakes in 1 s"
+wait_for_log "os: power on" 5
+wait_for_log "PROBE mode powerdown" 5 2
+stop_device || true
 echo PASS

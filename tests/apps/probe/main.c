@@ -4,7 +4,7 @@
 // GPIO, a full storage, a reboot request, memory figures). The behaviour is picked by argv,
 // which comes from the manifest's CmdArgs:
 //     --mode crash | exit | ignore-sigterm | graceful | gpio-denied | storage-counter |
-//            storage-fill | reboot | memory | deviceauth
+//            storage-fill | reboot | powerdown | memory | deviceauth
 //     --code N   (exit)         --gpio N   (gpio-denied)
 // Everything worth checking is logged as one line "PROBE <key> <value...>", so a test can grep
 // the OS's log of the app. Errno values are logged by name ("EACCES"), never by number, because
@@ -54,6 +54,7 @@ typedef enum {
     ProbeMode_StorageCounter,
     ProbeMode_StorageFill,
     ProbeMode_Reboot,
+    ProbeMode_PowerDown,
     ProbeMode_Memory,
     ProbeMode_DeviceAuth,
 } ProbeMode;
@@ -70,6 +71,7 @@ static const struct {
     {"storage-counter", ProbeMode_StorageCounter},
     {"storage-fill", ProbeMode_StorageFill},
     {"reboot", ProbeMode_Reboot},
+    {"powerdown", ProbeMode_PowerDown},
     {"memory", ProbeMode_Memory},
     {"deviceauth", ProbeMode_DeviceAuth},
 };
@@ -339,6 +341,13 @@ static void ActionTimerEventHandler(EventLoopTimer *timer) {
             Log_Debug("PROBE reboot-call %d errno %s\n", result, ErrnoName(err));
             break;
         }
+        case ProbeMode_PowerDown: {
+            // Asleep for at most one second, then a cold boot.
+            int result = PowerManagement_ForceSystemPowerDown(1);
+            int err = result == -1 ? errno : 0;
+            Log_Debug("PROBE powerdown-call %d errno %s\n", result, ErrnoName(err));
+            break;
+        }
         default:
             break;
     }
@@ -400,6 +409,7 @@ static ExitCode InitPeripheralsAndHandlers(void) {
     switch (probeMode) {
         case ProbeMode_Crash:
         case ProbeMode_Reboot:
+        case ProbeMode_PowerDown:
             actionDelay.tv_nsec = 200 * 1000 * 1000;
             break;
         case ProbeMode_Exit:
