@@ -11,22 +11,32 @@ function(spheresim_add_app)
         message(FATAL_ERROR "spheresim_add_app needs TARGET, SOURCES and MANIFEST")
     endif()
     set(package_dir "${CMAKE_CURRENT_BINARY_DIR}/${A_TARGET}.app")
-    get_filename_component(manifest "${A_MANIFEST}" ABSOLUTE)
     add_executable(${A_TARGET} ${A_SOURCES})
     target_link_libraries(${A_TARGET} PRIVATE hal_stub ${A_LIBS})
     target_include_directories(${A_TARGET} PRIVATE ${A_INCLUDES})
     # The manifest's EntryPoint is /bin/app in every sample; the package keeps that layout.
     set_target_properties(${A_TARGET} PROPERTIES
-        RUNTIME_OUTPUT_DIRECTORY "${package_dir}/bin" OUTPUT_NAME app)
-    add_custom_command(TARGET ${A_TARGET} POST_BUILD
-        COMMAND ${CMAKE_COMMAND} -E copy_if_different "${manifest}" "${package_dir}/app_manifest.json"
-        VERBATIM)
-    foreach(resource IN LISTS A_RESOURCES)
-        get_filename_component(resource_abs "${resource}" ABSOLUTE)
-        file(RELATIVE_PATH resource_rel "${CMAKE_CURRENT_SOURCE_DIR}" "${resource_abs}")
-        add_custom_command(TARGET ${A_TARGET} POST_BUILD
-            COMMAND ${CMAKE_COMMAND} -E copy_if_different "${resource_abs}" "${package_dir}/${resource_rel}"
+        RUNTIME_OUTPUT_DIRECTORY "${package_dir}/bin" OUTPUT_NAME app
+        SPHERESIM_PACKAGE_DIR "${package_dir}")
+
+    # The manifest and resources are copied by rules of their own, so editing one of them alone
+    # refreshes the package without relinking the app.
+    set(package_files "")
+    foreach(source IN LISTS A_MANIFEST A_RESOURCES)
+        get_filename_component(source_abs "${source}" ABSOLUTE)
+        if(source STREQUAL A_MANIFEST)
+            set(destination "${package_dir}/app_manifest.json")
+        else()
+            file(RELATIVE_PATH source_rel "${CMAKE_CURRENT_SOURCE_DIR}" "${source_abs}")
+            set(destination "${package_dir}/${source_rel}")
+        endif()
+        add_custom_command(OUTPUT "${destination}"
+            COMMAND ${CMAKE_COMMAND} -E copy "${source_abs}" "${destination}"
+            DEPENDS "${source_abs}"
+            COMMENT "Packaging ${source} for ${A_TARGET}"
             VERBATIM)
+        list(APPEND package_files "${destination}")
     endforeach()
-    set_target_properties(${A_TARGET} PROPERTIES SPHERESIM_PACKAGE_DIR "${package_dir}")
+    add_custom_target(${A_TARGET}_package ALL DEPENDS ${package_files})
+    add_dependencies(${A_TARGET} ${A_TARGET}_package)
 endfunction()

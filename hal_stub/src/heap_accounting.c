@@ -3,7 +3,7 @@
 // function here forwards to glibc's own entry points (__libc_malloc and friends) and adjusts a
 // counter by the block's usable size. The app links this statically, so its definitions win
 // for every library in the process, just as the device's allocator serves the whole app. Under
-// AddressSanitizer the sanitizer must own the allocator, so the figures fall back to mallinfo2.
+// AddressSanitizer the sanitizer must own the allocator, so the figures come from its statistics.
 #include "heap_accounting.h"
 
 #include <errno.h>
@@ -16,9 +16,12 @@ int halstub_heap_accounting_linked;
 
 #if defined(__SANITIZE_ADDRESS__)
 
+// Exported by the sanitizer runtime; gcc ships no header declaring it.
+extern size_t __sanitizer_get_current_allocated_bytes(void);
+
 size_t halstub_heap_in_use_bytes(void) {
-    struct mallinfo2 info = mallinfo2();
-    return info.uordblks + info.hblkhd;
+    // The sanitizer's allocator serves the app here; glibc's statistics would read zero.
+    return __sanitizer_get_current_allocated_bytes();
 }
 
 size_t halstub_heap_peak_bytes(void) {

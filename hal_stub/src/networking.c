@@ -54,7 +54,8 @@ ssize_t Networking_GetInterfaces(Networking_NetworkInterface *outNetworkInterfac
         return -1;
     }
     if (networkInterfacesArrayCount == 0) {
-        errno = EINVAL;
+        // The array can't hold even one interface: the SDK documents ERANGE for this.
+        errno = ERANGE;
         return -1;
     }
     struct devbus_msg reply;

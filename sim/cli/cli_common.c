@@ -6,7 +6,7 @@
 
 #include "cli/cli.h"
 
-static void vreport(const char *fmt, va_list args) {
+__attribute__((format(printf, 1, 0))) static void vreport(const char *fmt, va_list args) {
     fputs("spheresim: ", stderr);
     vfprintf(stderr, fmt, args);
     fputc('\n', stderr);

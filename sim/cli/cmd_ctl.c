@@ -3,6 +3,8 @@
 // JSON request; the device's reply is printed (status and gpio) or checked (actions).
 #include <cjson/cJSON.h>
 #include <limits.h>
+#include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +26,19 @@ static const char ctl_usage[] =
     "\n"
     "--device-dir defaults to $SPHERESIM_HOME/devices/default, as for 'spheresim run'.\n";
 
+// True when word is one of the NULL-terminated list of choices.
+static bool is_one_of(const char *word, ...) {
+    va_list choices;
+    va_start(choices, word);
+    bool found = false;
+    for (const char *choice = va_arg(choices, const char *); choice != NULL && !found;
+         choice = va_arg(choices, const char *)) {
+        found = strcmp(word, choice) == 0;
+    }
+    va_end(choices);
+    return found;
+}
+
 // Turns the command words into a request object; returns NULL with *out_error set.
 static cJSON *build_request(int argc, char **argv, const char **out_error) {
     cJSON *request = cJSON_CreateObject();
@@ -31,6 +46,12 @@ static cJSON *build_request(int argc, char **argv, const char **out_error) {
     *out_error = NULL;
     if (strcmp(verb, "status") == 0 && argc == 1) {
         cJSON_AddStringToObject(request, "cmd", "status");
+    } else if (strcmp(verb, "button") == 0 && argc == 3 &&
+               !(is_one_of(argv[1], "A", "B", NULL) &&
+                 is_one_of(argv[2], "press", "release", "click", NULL))) {
+        *out_error = "ctl button: expected A or B, then press, release or click";
+    } else if (strcmp(verb, "net") == 0 && argc == 2 && !is_one_of(argv[1], "up", "down", NULL)) {
+        *out_error = "ctl net: expected up or down";
     } else if (strcmp(verb, "button") == 0 && argc == 3) {
         cJSON_AddStringToObject(request, "cmd", "button");
         cJSON_AddStringToObject(request, "button", argv[1]);

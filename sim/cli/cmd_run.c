@@ -28,6 +28,9 @@ static const char run_usage[] =
     "options:\n"
     "  --manifest F      use this app_manifest.json instead of the package's\n"
     "  --board NAME      board model and hardware definition (default mt3620_rdb)\n"
+    "  --hardware-definition F\n"
+    "                    resolve the manifest's $NAMEs with this hardware definition JSON\n"
+    "                    (default: the board's sample_appliance.json)\n"
     "  --device-dir D    the device's state directory (default $SPHERESIM_HOME/devices/default)\n"
     "  --once            run the app once; exit with its exit code, or 128+signal\n"
     "  --network-down    boot with the network down\n"
@@ -38,6 +41,7 @@ struct run_options {
     const char *target;
     const char *manifest;
     const char *board;
+    const char *hardware_definition;
     const char *device_dir;
     bool once;
     bool network_down;
@@ -132,7 +136,9 @@ static int load_manifest(const struct run_options *opts, struct sim_device *devi
                          const char *manifest_default) {
     const char *manifest_path = opts->manifest != NULL ? opts->manifest : manifest_default;
     copy_path(device->manifest_path, sizeof(device->manifest_path), manifest_path);
-    const char *hw_path = sim_hwdef_default_for_board(opts->board);
+    const char *hw_path = opts->hardware_definition != NULL
+                              ? opts->hardware_definition
+                              : sim_hwdef_default_for_board(opts->board);
     if (hw_path == NULL) {
         return sim_cli_fail("run: unknown board '%s' (known: mt3620_rdb)", opts->board);
     }
@@ -151,6 +157,10 @@ static int load_manifest(const struct run_options *opts, struct sim_device *devi
         if (n < 0 || (size_t)n >= sizeof(device->executable)) {
             return sim_cli_fail("run: entry point path too long");
         }
+    }
+    if (access(device->executable, X_OK) != 0) {
+        return sim_cli_fail("run: %s: EntryPoint %s is not an executable in the package (%s)",
+                            manifest_path, device->manifest.entry_point, strerror(errno));
     }
     return 0;
 }

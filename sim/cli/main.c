@@ -17,8 +17,7 @@ static const char usage[] =
 
 int main(int argc, char **argv) {
     if (argc < 2) {
-        fputs(usage, stderr);
-        return 2;
+        return sim_cli_usage_error("expected a command (try 'spheresim --help')");
     }
     const char *verb = argv[1];
     if (strcmp(verb, "--help") == 0 || strcmp(verb, "-h") == 0 || strcmp(verb, "help") == 0) {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Control requests; see ctl_commands.h. Every field of a request is checked and a bad one is
-// answered with an error naming it, never acted on half-way.
+// answered with an error naming it, never acted on half-way: parsing is done in full, without the
+// device, before anything is executed (which also lets the parser be fuzzed on its own).
 #include "os/ctl_commands.h"
 
 #include <cjson/cJSON.h>
@@ -8,6 +9,12 @@
 #include <string.h>
 
 #include "os/supervisor.h"
+
+#define COUNT_OF(a) (sizeof(a) / sizeof((a)[0]))
+#define GPIO_ID_ERROR "gpio: \"id\" must be the number of a GPIO this board has"
+
+static const char *const button_actions[] = {
+    [SIM_CTL_PRESS] = "press", [SIM_CTL_RELEASE] = "release", [SIM_CTL_CLICK] = "click"};
 
 static const char *state_name(enum sim_app_state state) {
     switch (state) {
@@ -100,92 +107,133 @@ static void add_status(cJSON *root, const struct sim_supervisor *s) {
     cJSON_AddBoolToObject(net, "interface_enabled", d->network.interface_enabled);
     cJSON_AddBoolToObject(net, "time_synced", d->network.time_synced);
     cJSON_AddBoolToObject(net, "ready", sim_device_networking_ready(d));
-    cJSON_AddBoolToObject(root, "device_auth_ready", d->cert_ready);
+    cJSON_AddBoolToObject(root, "certificate_valid", d->cert_ready);
+    // What the app's Application_IsDeviceAuthReady would answer right now.
+    bool auth_ready = d->manifest.caps.device_authentication[0] != '\0' && d->cert_ready &&
+                      sim_device_networking_ready(d);
+    cJSON_AddBoolToObject(root, "device_auth_ready", auth_ready);
     add_gpio_status(root, &d->board);
 }
 
-static const char *execute(struct sim_supervisor *s, const cJSON *request, cJSON *reply) {
+// The position of s in names, or count when it is not there.
+static size_t index_of(const char *s, const char *const *names, size_t count) {
+    size_t i = 0;
+    while (i < count && strcmp(s, names[i]) != 0) {
+        i++;
+    }
+    return i;
+}
+
+static const char *parse_fields(const cJSON *request, struct sim_ctl_request *out) {
+    static const char *const commands[] = {
+        [SIM_CTL_STATUS] = "status",     [SIM_CTL_BUTTON] = "button",
+        [SIM_CTL_GPIO] = "gpio",         [SIM_CTL_NET] = "net",
+        [SIM_CTL_REBOOT] = "reboot",     [SIM_CTL_POWER_OFF] = "power-off",
+        [SIM_CTL_POWER_ON] = "power-on",
+    };
     const cJSON *cmd = cJSON_GetObjectItemCaseSensitive(request, "cmd");
     if (!cJSON_IsString(cmd)) {
         return "request: \"cmd\" must be a string";
     }
-    const char *name = cmd->valuestring;
-    if (strcmp(name, "status") == 0) {
-        add_status(reply, s);
-        return NULL;
+    size_t which = index_of(cmd->valuestring, commands, COUNT_OF(commands));
+    if (which == COUNT_OF(commands)) {
+        return "request: unknown \"cmd\" (expected status, button, gpio, net, reboot, power-off "
+               "or power-on)";
     }
-    if (strcmp(name, "button") == 0) {
+    out->cmd = (enum sim_ctl_cmd)which;
+    if (out->cmd == SIM_CTL_BUTTON) {
         const cJSON *button = cJSON_GetObjectItemCaseSensitive(request, "button");
         const cJSON *action = cJSON_GetObjectItemCaseSensitive(request, "action");
         if (!cJSON_IsString(button) ||
             (strcmp(button->valuestring, "A") != 0 && strcmp(button->valuestring, "B") != 0)) {
             return "button: expected A or B";
         }
-        if (!cJSON_IsString(action)) {
+        out->button = button->valuestring[0];
+        size_t a = cJSON_IsString(action)
+                       ? index_of(action->valuestring, button_actions, COUNT_OF(button_actions))
+                       : COUNT_OF(button_actions);
+        if (a == COUNT_OF(button_actions)) {
             return "button: \"action\" must be press, release or click";
         }
-        char which = button->valuestring[0];
-        if (strcmp(action->valuestring, "press") == 0) {
-            sim_board_button(&s->device->board, which, true);
-        } else if (strcmp(action->valuestring, "release") == 0) {
-            sim_board_button(&s->device->board, which, false);
-        } else if (strcmp(action->valuestring, "click") == 0) {
-            sim_supervisor_click(s, which);
-        } else {
-            return "button: \"action\" must be press, release or click";
-        }
-        sim_device_log_os(&s->device->log, "button %c %s", which, action->valuestring);
-        return NULL;
-    }
-    if (strcmp(name, "gpio") == 0) {
+        out->action = (enum sim_ctl_button_action)a;
+    } else if (out->cmd == SIM_CTL_GPIO) {
         const cJSON *id = cJSON_GetObjectItemCaseSensitive(request, "id");
-        uint8_t level = 0;
-        if (!cJSON_IsNumber(id) || id->valuedouble != (double)id->valueint ||
-            sim_board_gpio_level(&s->device->board, id->valueint, &level) != 0) {
-            return "gpio: \"id\" must be the number of a GPIO this board has";
+        if (!cJSON_IsNumber(id) || id->valuedouble != (double)id->valueint) {
+            return GPIO_ID_ERROR;
         }
-        const struct sim_gpio_pin *pin = &s->device->board.pins[id->valueint];
-        cJSON_AddNumberToObject(reply, "id", id->valueint);
-        cJSON_AddNumberToObject(reply, "level", level);
-        cJSON_AddStringToObject(reply, "direction", direction_name(pin->direction));
-        if (pin->name[0] != '\0') {
-            cJSON_AddStringToObject(reply, "name", pin->name);
-        }
-        return NULL;
-    }
-    if (strcmp(name, "net") == 0) {
+        out->gpio_id = id->valueint;
+    } else if (out->cmd == SIM_CTL_NET) {
         const cJSON *state = cJSON_GetObjectItemCaseSensitive(request, "state");
         if (!cJSON_IsString(state) ||
             (strcmp(state->valuestring, "up") != 0 && strcmp(state->valuestring, "down") != 0)) {
             return "net: \"state\" must be up or down";
         }
-        sim_supervisor_set_link(s, strcmp(state->valuestring, "up") == 0);
-        return NULL;
+        out->link_up = strcmp(state->valuestring, "up") == 0;
     }
-    if (strcmp(name, "reboot") == 0) {
-        sim_supervisor_reboot(s);
-        return NULL;
+    return NULL;
+}
+
+int sim_ctl_parse(const char *line, struct sim_ctl_request *out_request, const char **out_error) {
+    memset(out_request, 0, sizeof(*out_request));
+    cJSON *request = cJSON_Parse(line);
+    *out_error =
+        cJSON_IsObject(request) ? parse_fields(request, out_request) : "request: not a JSON object";
+    cJSON_Delete(request);
+    return *out_error == NULL ? 0 : -1;
+}
+
+static const char *execute(struct sim_supervisor *s, const struct sim_ctl_request *request,
+                           cJSON *reply) {
+    switch (request->cmd) {
+        case SIM_CTL_STATUS:
+            add_status(reply, s);
+            break;
+        case SIM_CTL_BUTTON:
+            if (request->action == SIM_CTL_CLICK) {
+                sim_supervisor_click(s, request->button);
+            } else {
+                sim_board_button(&s->device->board, request->button,
+                                 request->action == SIM_CTL_PRESS);
+            }
+            sim_device_log_os(&s->device->log, "button %c %s", request->button,
+                              button_actions[request->action]);
+            break;
+        case SIM_CTL_GPIO: {
+            uint8_t level = 0;
+            if (sim_board_gpio_level(&s->device->board, request->gpio_id, &level) != 0) {
+                return GPIO_ID_ERROR;
+            }
+            const struct sim_gpio_pin *pin = &s->device->board.pins[request->gpio_id];
+            cJSON_AddNumberToObject(reply, "id", request->gpio_id);
+            cJSON_AddNumberToObject(reply, "level", level);
+            cJSON_AddStringToObject(reply, "direction", direction_name(pin->direction));
+            if (pin->name[0] != '\0') {
+                cJSON_AddStringToObject(reply, "name", pin->name);
+            }
+            break;
+        }
+        case SIM_CTL_NET:
+            sim_supervisor_set_link(s, request->link_up);
+            break;
+        case SIM_CTL_REBOOT:
+            sim_supervisor_reboot(s);
+            break;
+        case SIM_CTL_POWER_OFF:
+            sim_supervisor_power_off(s);
+            break;
+        case SIM_CTL_POWER_ON:
+            sim_supervisor_power_on(s);
+            break;
     }
-    if (strcmp(name, "power-off") == 0) {
-        sim_supervisor_power_off(s);
-        return NULL;
-    }
-    if (strcmp(name, "power-on") == 0) {
-        sim_supervisor_power_on(s);
-        return NULL;
-    }
-    return "request: unknown \"cmd\" (expected status, button, gpio, net, reboot, power-off or "
-           "power-on)";
+    return NULL;
 }
 
 void sim_ctl_execute(struct sim_supervisor *s, const char *line, char *out, size_t out_size) {
     cJSON *reply = cJSON_CreateObject();
-    cJSON *request = cJSON_Parse(line);
+    struct sim_ctl_request request;
     const char *error = NULL;
-    if (!cJSON_IsObject(request)) {
-        error = "request: not a JSON object";
-    } else {
-        error = execute(s, request, reply);
+    if (sim_ctl_parse(line, &request, &error) == 0) {
+        error = execute(s, &request, reply);
     }
     if (error != NULL) {
         cJSON_Delete(reply);
@@ -199,5 +247,4 @@ void sim_ctl_execute(struct sim_supervisor *s, const char *line, char *out, size
         snprintf(out, out_size, "{\"ok\":false,\"error\":\"reply too large\"}");
     }
     cJSON_Delete(reply);
-    cJSON_Delete(request);
 }

@@ -4,9 +4,35 @@
 // power-on. Replies are JSON objects with "ok" and either the result or "error".
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct sim_supervisor;
+
+enum sim_ctl_cmd {
+    SIM_CTL_STATUS = 0,
+    SIM_CTL_BUTTON,
+    SIM_CTL_GPIO,
+    SIM_CTL_NET,
+    SIM_CTL_REBOOT,
+    SIM_CTL_POWER_OFF,
+    SIM_CTL_POWER_ON,
+};
+
+enum sim_ctl_button_action { SIM_CTL_PRESS = 0, SIM_CTL_RELEASE, SIM_CTL_CLICK };
+
+// A request whose fields have been checked; only those its cmd uses are set.
+struct sim_ctl_request {
+    enum sim_ctl_cmd cmd;
+    char button;  // button: 'A' or 'B'
+    enum sim_ctl_button_action action;
+    int gpio_id;   // gpio: an integer, not yet checked against the board
+    bool link_up;  // net
+};
+
+// Parses one request line (NUL-terminated, untrusted) without touching any device. Returns 0 with
+// *out_request filled, or -1 with *out_error set to the static one-line reason a reply carries.
+int sim_ctl_parse(const char *line, struct sim_ctl_request *out_request, const char **out_error);
 
 // Executes one request line and writes the reply JSON (always a valid object) into out.
 void sim_ctl_execute(struct sim_supervisor *supervisor, const char *line, char *out,

@@ -138,7 +138,9 @@ static enum sim_hwdef_result hwdef_read_file(const char *path, char **out_text, 
                                              size_t err_size) {
     enum sim_hwdef_result rc = SIM_HWDEF_ERR_IO;
     char *text = NULL;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    // O_NONBLOCK: opening a FIFO (an Imports path can name anything) would otherwise wait for a
+    // writer forever; it is refused as not a regular file below instead.
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
         hwdef_set_err(err, err_size, "%s: cannot open: %s", path, strerror(errno));
         return SIM_HWDEF_ERR_IO;

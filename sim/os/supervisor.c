@@ -89,6 +89,8 @@ static void ensure_identity(struct sim_supervisor *s) {
     s->next_identity_check_ms = sim_clock_monotonic_ms() + IDENTITY_CHECK_PERIOD_MS;
 }
 
+static void schedule_restart(struct sim_supervisor *s, int64_t ran_ms);
+
 static void start_app(struct sim_supervisor *s) {
     struct sim_device *d = s->device;
     char err[512];
@@ -97,8 +99,15 @@ static void start_app(struct sim_supervisor *s) {
     d->power_request = SIM_POWER_NONE;
     if (sim_app_spawn(d, &s->app, err, sizeof(err)) != 0) {
         sim_device_log_os(device_log(s), "cannot start the app: %s", err);
-        s->finished = true;
-        s->exit_status = 1;
+        if (s->once) {
+            fprintf(stderr, "spheresim: run: cannot start the app: %s\n", err);
+            s->finished = true;
+            s->exit_status = 1;
+            return;
+        }
+        // The binary may be mid-rebuild: keep the device up and try again with the back-off.
+        s->state = SIM_APP_IDLE;
+        schedule_restart(s, 0);
         return;
     }
     watch(s, s->app.bus_fd, WATCH_BUS, 0);
@@ -120,6 +129,8 @@ static void boot(struct sim_supervisor *s) {
     d->network.interface_enabled = true;
     d->network.time_synced = d->network.link_up;
     d->power_profile = 2;  // HighPerformance: the default, not kept across reboots
+    // A boot is a fresh start: crashes before it don't delay the app now.
+    s->quick_exits = 0;
     sim_device_log_os(device_log(s), "boot: device %.16s…, network %s", d->device_id,
                       d->network.link_up ? "up" : "down");
     ensure_identity(s);
@@ -512,6 +523,7 @@ static int setup(struct sim_supervisor *s, const char *ctl_path) {
     s->ctl_fd = sim_ctl_listen(ctl_path, err, sizeof(err));
     if (s->ctl_fd < 0) {
         sim_device_log_os(device_log(s), "%s", err);
+        fprintf(stderr, "spheresim: run: %s\n", err);
         return -1;
     }
     watch(s, s->ctl_fd, WATCH_CTL, 0);

@@ -10,9 +10,12 @@
 #include <cmocka.h>
 
 #include <ctype.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <hw/sample_appliance.h>
 
@@ -230,6 +233,34 @@ static void test_sim_hwdef_load_missing_file_fails_with_io(void **state) {
     free(hw);
 }
 
+// Opening a FIFO for reading waits for a writer; an import naming one must be refused, not hang.
+static void test_sim_hwdef_load_fifo_import_fails_without_blocking(void **state) {
+    (void)state;
+    char dir[] = "/tmp/spheresim-test-hwdef.XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char fifo[PATH_MAX];
+    char file[PATH_MAX];
+    snprintf(fifo, sizeof(fifo), "%s/pipe.json", dir);
+    snprintf(file, sizeof(file), "%s/main.json", dir);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    FILE *f = fopen(file, "w");
+    assert_non_null(f);
+    fputs(
+        "{\"Metadata\": {\"Type\": \"Azure Sphere Hardware Definition\", \"Version\": 1},"
+        " \"Imports\": [{\"Path\": \"pipe.json\"}], \"Peripherals\": []}",
+        f);
+    assert_int_equal(fclose(f), 0);
+
+    struct sim_hwdef *hw = hwdef_alloc();
+    char err[512];
+    assert_int_equal(sim_hwdef_load(file, hw, err, sizeof(err)), SIM_HWDEF_ERR_IO);
+    assert_contains(err, "pipe.json: not a regular file");
+    free(hw);
+    unlink(fifo);
+    unlink(file);
+    rmdir(dir);
+}
+
 static void test_sim_hwdef_mt3620_gpio_is_valid_matches_chip_definition(void **state) {
     (void)state;
     struct sim_hwdef *hw = hwdef_alloc();
@@ -393,6 +424,7 @@ int main(void) {
         cmocka_unit_test(test_sim_hwdef_load_syntax_error_reports_line),
         cmocka_unit_test(test_sim_hwdef_load_bad_metadata_fails),
         cmocka_unit_test(test_sim_hwdef_load_missing_file_fails_with_io),
+        cmocka_unit_test(test_sim_hwdef_load_fifo_import_fails_without_blocking),
         cmocka_unit_test(test_sim_hwdef_mt3620_gpio_is_valid_matches_chip_definition),
         cmocka_unit_test(test_hw_headers_match_hardware_definitions),
         cmocka_unit_test(test_hw_headers_compile_to_rdb_pins),

@@ -8,14 +8,17 @@ wait_for_log "app: INFO: boot count 1"
 wait_for_status 's["leds"]["LED1_RED"]' off
 wait_for_status 's["network"]["ready"]' True
 
-ctl button A click
+# Hold the button until the app has seen it: the app polls, and on a loaded machine a short
+# click can fall between two polls (as a too-quick press can on the board).
+ctl button A press
 wait_for_status 's["leds"]["LED1_RED"]' on
 wait_for_log "app: INFO: LED1 on"
-
-ctl button A press
-sleep 0.3
 ctl button A release
+wait_for_status 's["buttons"]["BUTTON_A"]' released
+sleep 0.5  # let the app's poll see the button up, so the next press is a new edge
+ctl button A press
 wait_for_status 's["leds"]["LED1_RED"]' off
+ctl button A release
 
 # The app opened its GPIOs through the OS: they show as open, LED1 as an output.
 [ "$(status_field '[g for g in s["gpio"] if g["id"] == 8][0]["direction"]')" = output ] ||

@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: MIT
+// libFuzzer target for control requests, the JSON lines `spheresim ctl` (or anything else that
+// can reach the device's control socket) sends. sim_ctl_parse checks a request in full before the
+// supervisor acts on it, so it is fuzzed alone; acting needs a running device. Inputs are cut to
+// the longest line the control socket accepts, and a parsed request must hold only values the
+// executor can act on without further checks.
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "os/ctl_commands.h"
+#include "os/ctl_socket.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    static char line[SIM_CTL_MAX_LINE];
+    size_t len = size < sizeof(line) - 1 ? size : sizeof(line) - 1;
+    memcpy(line, data, len);
+    line[len] = '\0';
+
+    struct sim_ctl_request request;
+    const char *error = NULL;
+    int rc = sim_ctl_parse(line, &request, &error);
+    if ((rc == 0) != (error == NULL)) {
+        fprintf(stderr, "fuzz_ctl_request: result %d disagrees with error %s\n", rc,
+                error != NULL ? error : "(none)");
+        abort();
+    }
+    if (rc != 0) {
+        return 0;
+    }
+    bool sane = request.cmd <= SIM_CTL_POWER_ON;
+    if (request.cmd == SIM_CTL_BUTTON) {
+        sane = sane && (request.button == 'A' || request.button == 'B') &&
+               request.action <= SIM_CTL_CLICK;
+    }
+    if (!sane) {
+        fprintf(stderr, "fuzz_ctl_request: accepted an out-of-range request\n");
+        abort();
+    }
+    return 0;
+}
