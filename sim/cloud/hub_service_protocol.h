@@ -23,6 +23,7 @@
 #define SPHERESIM_SERVICE_RESPONSE_PREFIX "$spheresim/service/res/"
 #define SPHERESIM_SERVICE_MAX_RID 64
 
+// clang-format off
 // Operations ({op} in the request topic) and their request / response bodies:
 //
 // twin-get        {"deviceId"}                        -> service twin view (IoT Hub GET /twins/{id})
@@ -55,3 +56,4 @@
 // fault-twin      {"deviceId"?,"mode":"normal"|"drop"|"delay","delayMs"?}  -> 204
 // fault-method    {"deviceId"?,"mode":"normal"|"drop"|"delay","delayMs"?}  -> 204
 // fault-throttle  {"deviceId"?,"twinPerSecond"?,"telemetryPerSecond"?}   -> 204 (0 = unlimited)
+// clang-format on
