@@ -7,6 +7,12 @@
 
 int sim_cmd_run(int argc, char **argv);
 int sim_cmd_ctl(int argc, char **argv);
+int sim_cmd_hub(int argc, char **argv);
+// `hub serve` (argv[0] is "serve"): the hub's HTTP service process, which `hub start` runs.
+int sim_cmd_hub_serve(int argc, char **argv);
+// The hub verbs that go through the HTTP service API; argv[0] is the verb (serve, twin, method,
+// c2d, telemetry). Returns -1, printing nothing, when the verb is not one of these.
+int sim_cmd_hub_service(int argc, char **argv);
 
 // Prints "spheresim: <message>" to stderr and returns 2 (usage) for use as `return usage(...)`.
 int sim_cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

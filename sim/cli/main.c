@@ -12,6 +12,7 @@ static const char usage[] =
     "commands:\n"
     "  run APP_DIR_OR_BINARY   run an app inside a simulated device\n"
     "  ctl --device-dir D ...  drive a running device (status, buttons, network, power)\n"
+    "  hub start|stop|status   run the local IoT Hub; hub device, hub telemetry\n"
     "\n"
     "Run 'spheresim <command> --help' for a command's options.\n";
 
@@ -29,6 +30,9 @@ int main(int argc, char **argv) {
     }
     if (strcmp(verb, "ctl") == 0) {
         return sim_cmd_ctl(argc - 1, argv + 1);
+    }
+    if (strcmp(verb, "hub") == 0) {
+        return sim_cmd_hub(argc - 1, argv + 1);
     }
     return sim_cli_usage_error("unknown command '%s' (try 'spheresim --help')", verb);
 }
