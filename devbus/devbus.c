@@ -124,6 +124,8 @@ const char *devbus_op_name(uint16_t op) {
         [DEVBUS_OP_NETWORK_IPCONFIG_APPLY] = "network-ipconfig-apply",
         [DEVBUS_OP_TIMESYNC_SET] = "timesync-set",
         [DEVBUS_OP_TIMESYNC_GET] = "timesync-get",
+        [DEVBUS_OP_I2C_OPEN] = "i2c-open",
+        [DEVBUS_OP_ADC_OPEN] = "adc-open",
     };
     if (op >= DEVBUS_OP_COUNT || names[op] == NULL) {
         return "unknown";

@@ -9,8 +9,9 @@
 // descriptor the app asks for, never on the request channel, so a reply is never interleaved
 // with an event.
 //
-// Peripheral channels (a GPIO, later I2C/ADC) are SOCK_SEQPACKET sockets too: the app holds one
-// end and the OS the other, carrying struct devbus_gpio_msg and friends.
+// Peripheral channels (a GPIO, an I2C master, an ADC controller) are SOCK_SEQPACKET sockets too:
+// the app holds one end and the OS the other, carrying one request and one reply per operation
+// (struct devbus_gpio_msg, devbus_i2c_msg, devbus_adc_msg).
 #pragma once
 
 #include <stddef.h>
@@ -49,6 +50,8 @@ enum devbus_op {
     DEVBUS_OP_NETWORK_IPCONFIG_APPLY,  // data = interface name, arg0 = 1 static / 0 dynamic
     DEVBUS_OP_TIMESYNC_SET,            // arg0 = enabled
     DEVBUS_OP_TIMESYNC_GET,            // reply arg0 = enabled
+    DEVBUS_OP_I2C_OPEN,                // arg0 = I2C_InterfaceId; reply fd (devbus_i2c_msg)
+    DEVBUS_OP_ADC_OPEN,                // arg0 = ADC_ControllerId; reply fd (devbus_adc_msg)
     DEVBUS_OP_COUNT
 };
 
@@ -74,6 +77,51 @@ struct devbus_gpio_msg {
     uint8_t op;
     uint8_t value;  // SET: requested value; reply to GET: the pin level
     int16_t err;    // reply: 0 or an errno
+};
+
+// An I2C channel: each request is the header plus write_len bytes to send; each reply is the
+// header plus the bytes read. A transfer writes, then (repeated start) reads, as one transaction.
+enum devbus_i2c_op {
+    DEVBUS_I2C_SET_SPEED = 1,    // value = bus speed in Hz
+    DEVBUS_I2C_SET_TIMEOUT = 2,  // value = timeout in ms
+    DEVBUS_I2C_SET_DEFAULT = 3,  // address = target of transfers flagged DEVBUS_I2C_TO_DEFAULT
+    DEVBUS_I2C_TRANSFER = 4,     // address, write_len bytes of data, then read_len bytes back
+};
+
+// Transfer flag: ignore address and use the default target (POSIX read/write on the channel).
+#define DEVBUS_I2C_TO_DEFAULT 0x01u
+
+// The largest write or read one transfer carries. The SDK documents no limit; bigger requests
+// fail with EINVAL rather than being split, because splitting would change the bus transaction.
+#define DEVBUS_I2C_MAX_TRANSFER 1024u
+
+struct devbus_i2c_msg {
+    uint8_t op;
+    uint8_t flags;       // TRANSFER: DEVBUS_I2C_TO_DEFAULT
+    int16_t err;         // reply: 0 or an errno
+    uint32_t address;    // I2C_DeviceAddress
+    uint32_t value;      // SET_SPEED, SET_TIMEOUT
+    uint16_t write_len;  // request: bytes of data to write; reply: bytes written
+    uint16_t read_len;   // request: bytes to read; reply: bytes read (that many follow)
+    uint8_t data[DEVBUS_I2C_MAX_TRANSFER];
+};
+
+#define DEVBUS_I2C_HEADER_SIZE offsetof(struct devbus_i2c_msg, data)
+
+// An ADC channel carries one fixed-size request and reply per operation.
+enum devbus_adc_op {
+    DEVBUS_ADC_GET_BIT_COUNT = 1,  // reply value = bits per sample
+    DEVBUS_ADC_SET_REFERENCE = 2,  // volts = the reference voltage
+    DEVBUS_ADC_POLL = 3,           // reply value = the sample
+};
+
+struct devbus_adc_msg {
+    uint8_t op;
+    uint8_t reserved;
+    int16_t err;       // reply: 0 or an errno
+    uint32_t channel;  // ADC_ChannelId
+    uint32_t value;
+    float volts;
 };
 
 // A system-event channel carries one of these per status change.

@@ -4,12 +4,14 @@
 // supervisor acts on it, so it is fuzzed alone; acting needs a running device. Inputs are cut to
 // the longest line the control socket accepts, and a parsed request must hold only values the
 // executor can act on without further checks.
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "board/adc_model.h"
 #include "os/ctl_commands.h"
 #include "os/ctl_socket.h"
 
@@ -32,10 +34,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (rc != 0) {
         return 0;
     }
-    bool sane = request.cmd <= SIM_CTL_POWER_ON;
+    bool sane = request.cmd <= SIM_CTL_POTENTIOMETER;
     if (request.cmd == SIM_CTL_BUTTON) {
         sane = sane && (request.button == 'A' || request.button == 'B') &&
                request.action <= SIM_CTL_CLICK;
+    }
+    if (request.cmd == SIM_CTL_SENSOR) {
+        const struct sim_ctl_sensor_change *c = &request.sensor;
+        sane = sane && isfinite(c->celsius) && c->stuck <= SIM_CTL_STUCK_OFF &&
+               isfinite(c->noise_sigma_c) && c->noise_sigma_c >= 0 &&
+               c->wiring <= SIM_CTL_WIRING_HUNG;
+    }
+    if (request.cmd == SIM_CTL_ADC) {
+        sane = sane && request.adc_channel < SIM_ADC_CHANNELS;
+    }
+    if (request.cmd == SIM_CTL_ADC || request.cmd == SIM_CTL_POTENTIOMETER) {
+        sane = sane && isfinite(request.volts);
     }
     if (!sane) {
         fprintf(stderr, "fuzz_ctl_request: accepted an out-of-range request\n");

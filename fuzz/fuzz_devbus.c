@@ -35,6 +35,7 @@ static const char granted_manifest[] =
     "\"ComponentId\":\"a1b2c3d4-e5f6-4711-8899-aabbccddeeff\",\"EntryPoint\":\"/bin/app\","
     "\"ApplicationType\":\"Default\",\"Capabilities\":{"
     "\"Gpio\":[0,8,9,\"$SAMPLE_BUTTON_1\"],\"MutableStorage\":{\"SizeKB\":8},"
+    "\"I2cMaster\":[\"$SAMPLE_LSM6DS3_I2C\",\"ISU0\"],\"Adc\":[\"ADC-CONTROLLER-0\"],"
     "\"SystemEventNotifications\":true,\"SoftwareUpdateDeferral\":true,\"NetworkConfig\":true,"
     "\"TimeSyncConfig\":true,\"DeviceAuthentication\":\"00000000-0000-0000-0000-000000000000\","
     "\"AllowedApplicationConnections\":[\"005180bc-402f-4cb3-a662-72937dbcde47\"],"

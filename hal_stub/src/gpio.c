@@ -5,58 +5,24 @@
 #include <applibs/gpio.h>
 
 #include <errno.h>
-#include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include "bus_client.h"
 #include "peripheral_fds.h"
 
-static int open_gpio(uint16_t op, int32_t id, int32_t mode, int32_t value) {
-    const int32_t args[4] = {id, mode, value, 0};
-    struct devbus_msg reply;
-    int fd = -1;
-    if (halstub_bus_call(op, args, NULL, 0, &reply, &fd) < 0) {
-        return -1;
-    }
-    if (fd < 0 || halstub_peripheral_fd_add(fd, HALSTUB_PERIPHERAL_GPIO) != 0) {
-        int saved = fd < 0 ? EIO : errno;
-        if (fd >= 0) {
-            close(fd);
-        }
-        errno = saved;
-        return -1;
-    }
-    return fd;
-}
-
 int GPIO_OpenAsInput(GPIO_Id gpioId) {
-    return open_gpio(DEVBUS_OP_GPIO_OPEN_INPUT, gpioId, 0, 0);
+    const int32_t args[4] = {gpioId, 0, 0, 0};
+    return halstub_peripheral_open(DEVBUS_OP_GPIO_OPEN_INPUT, args, HALSTUB_PERIPHERAL_GPIO);
 }
 
 int GPIO_OpenAsOutput(GPIO_Id gpioId, GPIO_OutputMode_Type outputMode,
                       GPIO_Value_Type initialValue) {
-    return open_gpio(DEVBUS_OP_GPIO_OPEN_OUTPUT, gpioId, outputMode, initialValue);
+    const int32_t args[4] = {gpioId, outputMode, initialValue, 0};
+    return halstub_peripheral_open(DEVBUS_OP_GPIO_OPEN_OUTPUT, args, HALSTUB_PERIPHERAL_GPIO);
 }
 
 static int exchange(int gpioFd, struct devbus_gpio_msg *msg) {
-    if (!halstub_peripheral_fd_is(gpioFd, HALSTUB_PERIPHERAL_GPIO)) {
-        errno = EBADF;
-        return -1;
-    }
-    ssize_t n;
-    do {
-        n = send(gpioFd, msg, sizeof(*msg), MSG_NOSIGNAL);
-    } while (n < 0 && errno == EINTR);
-    if (n != (ssize_t)sizeof(*msg)) {
-        errno = EIO;
-        return -1;
-    }
-    do {
-        n = recv(gpioFd, msg, sizeof(*msg), 0);
-    } while (n < 0 && errno == EINTR);
-    if (n != (ssize_t)sizeof(*msg)) {
-        errno = EIO;
+    if (halstub_peripheral_exchange(gpioFd, HALSTUB_PERIPHERAL_GPIO, msg, sizeof(*msg), msg,
+                                    sizeof(*msg), sizeof(*msg)) < 0) {
         return -1;
     }
     if (msg->err != 0) {

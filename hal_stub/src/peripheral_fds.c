@@ -1,11 +1,16 @@
 // SPDX-License-Identifier: MIT
-// A small table of peripheral channels keyed by (fd, device, inode); see peripheral_fds.h.
+// A small table of peripheral channels keyed by (fd, device, inode), and the request/reply
+// exchange on them; see peripheral_fds.h.
 #include "peripheral_fds.h"
 
 #include <errno.h>
 #include <pthread.h>
 #include <stddef.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include "bus_client.h"
 
 #define MAX_CHANNELS 256
 
@@ -18,6 +23,23 @@ struct channel {
 
 static struct channel channels[MAX_CHANNELS];
 static pthread_mutex_t channels_lock = PTHREAD_MUTEX_INITIALIZER;
+
+int halstub_peripheral_open(uint16_t op, const int32_t args[4], enum halstub_peripheral_kind kind) {
+    struct devbus_msg reply;
+    int fd = -1;
+    if (halstub_bus_call(op, args, NULL, 0, &reply, &fd) < 0) {
+        return -1;
+    }
+    if (fd < 0 || halstub_peripheral_fd_add(fd, kind) != 0) {
+        int saved = fd < 0 ? EIO : errno;
+        if (fd >= 0) {
+            close(fd);
+        }
+        errno = saved;
+        return -1;
+    }
+    return fd;
+}
 
 int halstub_peripheral_fd_add(int fd, enum halstub_peripheral_kind kind) {
     struct stat st;
@@ -59,4 +81,29 @@ bool halstub_peripheral_fd_is(int fd, enum halstub_peripheral_kind kind) {
     }
     pthread_mutex_unlock(&channels_lock);
     return found;
+}
+
+ssize_t halstub_peripheral_exchange(int fd, enum halstub_peripheral_kind kind, const void *request,
+                                    size_t request_len, void *reply, size_t reply_size,
+                                    size_t min_reply) {
+    if (!halstub_peripheral_fd_is(fd, kind)) {
+        errno = EBADF;
+        return -1;
+    }
+    ssize_t n;
+    do {
+        n = send(fd, request, request_len, MSG_NOSIGNAL);
+    } while (n < 0 && errno == EINTR);
+    if (n != (ssize_t)request_len) {
+        errno = EIO;
+        return -1;
+    }
+    do {
+        n = recv(fd, reply, reply_size, 0);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0 || (size_t)n < min_reply) {
+        errno = EIO;
+        return -1;
+    }
+    return n;
 }

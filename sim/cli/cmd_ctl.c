@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 // `spheresim ctl`: drives a running device through its control socket. Each verb becomes one
-// JSON request; the device's reply is printed (status and gpio) or checked (actions).
+// JSON request; the device's reply is printed (status, gpio and the sensor verbs) or checked
+// (actions).
 #include <cjson/cJSON.h>
 #include <limits.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -23,6 +25,12 @@ static const char ctl_usage[] =
     "  reboot                      SIGTERM the app, SIGKILL after 2 s, boot again\n"
     "  power-off                   cut the power: the app is killed without SIGTERM\n"
     "  power-on                    power a device that is off back on\n"
+    "  sensor temperature [CELSIUS] [--stuck|--unstuck] [--noise SIGMA [--seed N]]\n"
+    "                     [--disconnect|--connect|--hang]\n"
+    "                              set the temperature sensor's temperature and faults; prints\n"
+    "                              the sensors' state as JSON\n"
+    "  adc CHANNEL VOLTS           apply VOLTS to an ADC channel's pin (0-7)\n"
+    "  potentiometer VOLTS         turn the potentiometer (ADC channel 0) to VOLTS\n"
     "\n"
     "--device-dir defaults to $SPHERESIM_HOME/devices/default, as for 'spheresim run'.\n";
 
@@ -37,6 +45,54 @@ static bool is_one_of(const char *word, ...) {
     }
     va_end(choices);
     return found;
+}
+
+// Parses a whole word as a finite number.
+static bool parse_number(const char *word, double *out_value) {
+    char *end = NULL;
+    double value = strtod(word, &end);
+    if (end == word || *end != '\0' || !isfinite(value)) {
+        return false;
+    }
+    *out_value = value;
+    return true;
+}
+
+// `sensor temperature [CELSIUS] [options]`: fills request, or returns the usage error.
+static const char *add_sensor_fields(int argc, char **argv, cJSON *request) {
+    static const char usage[] =
+        "ctl sensor: expected temperature [CELSIUS] [--stuck|--unstuck] [--noise SIGMA "
+        "[--seed N]] [--disconnect|--connect|--hang]";
+    if (argc < 2 || strcmp(argv[1], "temperature") != 0) {
+        return usage;
+    }
+    cJSON_AddStringToObject(request, "cmd", "sensor");
+    cJSON_AddStringToObject(request, "sensor", "temperature");
+    for (int i = 2; i < argc; i++) {
+        const char *word = argv[i];
+        double value;
+        bool has_value = i + 1 < argc && parse_number(argv[i + 1], &value);
+        if (strcmp(word, "--stuck") == 0 || strcmp(word, "--unstuck") == 0) {
+            cJSON_DeleteItemFromObjectCaseSensitive(request, "stuck");
+            cJSON_AddBoolToObject(request, "stuck", strcmp(word, "--stuck") == 0);
+        } else if (is_one_of(word, "--disconnect", "--connect", "--hang", NULL)) {
+            const char *link = strcmp(word, "--disconnect") == 0 ? "disconnected"
+                               : strcmp(word, "--hang") == 0     ? "hung"
+                                                                 : "connected";
+            cJSON_DeleteItemFromObjectCaseSensitive(request, "link");
+            cJSON_AddStringToObject(request, "link", link);
+        } else if ((strcmp(word, "--noise") == 0 || strcmp(word, "--seed") == 0) && has_value) {
+            cJSON_DeleteItemFromObjectCaseSensitive(request, word + 2);
+            cJSON_AddNumberToObject(request, word + 2, value);
+            i++;
+        } else if (strncmp(word, "--", 2) != 0 && parse_number(word, &value) &&
+                   !cJSON_HasObjectItem(request, "celsius")) {
+            cJSON_AddNumberToObject(request, "celsius", value);
+        } else {
+            return usage;
+        }
+    }
+    return NULL;
 }
 
 // Turns the command words into a request object; returns NULL with *out_error set.
@@ -71,6 +127,25 @@ static cJSON *build_request(int argc, char **argv, const char **out_error) {
                 strcmp(verb, "power-on") == 0) &&
                argc == 1) {
         cJSON_AddStringToObject(request, "cmd", verb);
+    } else if (strcmp(verb, "sensor") == 0) {
+        *out_error = add_sensor_fields(argc, argv, request);
+    } else if (strcmp(verb, "adc") == 0 && argc == 3) {
+        double channel = 0;
+        double volts = 0;
+        if (!parse_number(argv[1], &channel) || channel != floor(channel) || channel < 0 ||
+            channel > 7 || !parse_number(argv[2], &volts)) {
+            *out_error = "ctl adc: expected a channel (0-7) and a voltage";
+        }
+        cJSON_AddStringToObject(request, "cmd", "adc");
+        cJSON_AddNumberToObject(request, "channel", channel);
+        cJSON_AddNumberToObject(request, "volts", volts);
+    } else if (strcmp(verb, "potentiometer") == 0 && argc == 2) {
+        double volts = 0;
+        if (!parse_number(argv[1], &volts)) {
+            *out_error = "ctl potentiometer: expected a voltage";
+        }
+        cJSON_AddStringToObject(request, "cmd", "potentiometer");
+        cJSON_AddNumberToObject(request, "volts", volts);
     } else {
         *out_error = "ctl: unknown command or wrong arguments (see 'spheresim ctl --help')";
     }
@@ -141,7 +216,7 @@ int sim_cmd_ctl(int argc, char **argv) {
         return status;
     }
     const char *verb = argv[first];
-    if (strcmp(verb, "status") == 0 || strcmp(verb, "gpio") == 0) {
+    if (is_one_of(verb, "status", "gpio", "sensor", "adc", "potentiometer", NULL)) {
         cJSON_DeleteItemFromObjectCaseSensitive(reply, "ok");
         char *pretty = cJSON_Print(reply);
         if (pretty != NULL) {

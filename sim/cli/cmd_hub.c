@@ -11,13 +11,12 @@
 #include <string.h>
 #include <time.h>
 
-#include <openssl/evp.h>
-
 #include "cli/cli.h"
 #include "cloud/hub_broker.h"
 #include "cloud/hub_protocol.h"
 #include "cloud/hub_sas.h"
 #include "cloud/hub_store.h"
+#include "cloud/hub_telemetry.h"
 #include "os/fs_util.h"
 #include "os/identity.h"
 
@@ -41,7 +40,11 @@ static const char hub_usage[] =
     "  device remove ID            unregister a device\n"
     "  device sas-token ID [--expiry-seconds N]\n"
     "                              print a SAS token (MQTT password) for a SAS device\n"
-    "  telemetry ID [--json]       the telemetry the hub accepted from a device\n"
+    "  telemetry ID [--json]       the telemetry the hub accepted from a device (read from\n"
+    "                              its database; --follow, --after, --limit go through the\n"
+    "                              service API)\n"
+    "  twin, method, c2d           drive the hub through its HTTP service API; see\n"
+    "                              'spheresim hub twin --help'\n"
     "\n"
     "Every command takes --state-dir D (default $SPHERESIM_HOME/hub). --name sets the hub\n"
     "name (default spheresim: spheresim.azure-devices.net); --san adds a server certificate\n"
@@ -205,6 +208,12 @@ static void print_info(const struct hub_broker_info *info, bool json) {
     }
     printf("hub %s: running (pid %ld) on 127.0.0.1:%d\n", info->hub_hostname, info->pid,
            info->port);
+    if (info->http_port > 0) {
+        printf("  service API: http://127.0.0.1:%d (pid %ld)\n", info->http_port,
+               info->service_pid);
+    } else {
+        printf("  service API: not running ('hub start' starts it again)\n");
+    }
     printf("  CA certificate (devices trust):  %s\n", info->ca_path);
     printf("  tenant CA (device certificates): %s\n", info->tenant_ca_path);
     printf("  state: %s  log: %s\n", info->state_dir, info->log_path);
@@ -470,47 +479,6 @@ static int hub_device(const struct hub_args *args, const struct hub_paths *paths
     return status;
 }
 
-// True for well-formed UTF-8 without NUL: bodies that print as text.
-static bool is_text(const unsigned char *s, size_t len) {
-    size_t i = 0;
-    while (i < len) {
-        unsigned char c = s[i];
-        size_t extra;
-        unsigned long cp;
-        unsigned long min;
-        if (c == 0) {
-            return false;
-        }
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        if (c >= 0xc2 && c <= 0xdf) {
-            extra = 1, cp = c & 0x1fu, min = 0x80;
-        } else if ((c & 0xf0) == 0xe0) {
-            extra = 2, cp = c & 0x0fu, min = 0x800;
-        } else if (c >= 0xf0 && c <= 0xf4) {
-            extra = 3, cp = c & 0x07u, min = 0x10000;
-        } else {
-            return false;
-        }
-        if (len - i <= extra) {
-            return false;
-        }
-        for (size_t k = 1; k <= extra; k++) {
-            if ((s[i + k] & 0xc0) != 0x80) {
-                return false;
-            }
-            cp = (cp << 6) | (s[i + k] & 0x3fu);
-        }
-        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
-            return false;
-        }
-        i += extra + 1;
-    }
-    return true;
-}
-
 struct telemetry_output {
     cJSON *array;
     bool json;
@@ -518,37 +486,20 @@ struct telemetry_output {
 
 static int print_message(const struct hub_telemetry *message, void *ctx) {
     struct telemetry_output *output = ctx;
-    bool text = is_text(message->body, message->body_len);
-    char *body = NULL;
-    if (text) {
-        body = strndup(message->body != NULL ? message->body : "", message->body_len);
-    } else {
-        body = malloc(4 * ((message->body_len + 2) / 3) + 1);
-        if (body != NULL) {
-            EVP_EncodeBlock((unsigned char *)body, message->body, (int)message->body_len);
-        }
-    }
-    if (body == NULL) {
+    cJSON *item = hub_telemetry_to_json(message);
+    if (item == NULL) {
         return 1;
     }
-    if (!output->json) {
-        printf("%lld %s %s%s\n", message->sequence, message->enqueued_time,
-               text ? "" : "base64:", body);
-        free(body);
+    if (output->json) {
+        cJSON_AddItemToArray(output->array, item);
         return 0;
     }
-    cJSON *item = cJSON_CreateObject();
-    cJSON_AddNumberToObject(item, "sequence", (double)message->sequence);
-    cJSON_AddStringToObject(item, "deviceId", message->device_id);
-    cJSON_AddStringToObject(item, "enqueuedTime", message->enqueued_time);
-    cJSON *system = cJSON_Parse(message->system_properties);
-    cJSON *app = cJSON_Parse(message->properties);
-    cJSON_AddItemToObject(item, "systemProperties", system != NULL ? system : cJSON_CreateObject());
-    cJSON_AddItemToObject(item, "properties", app != NULL ? app : cJSON_CreateObject());
-    cJSON_AddStringToObject(item, "body", body);
-    cJSON_AddStringToObject(item, "bodyEncoding", text ? "utf-8" : "base64");
-    cJSON_AddItemToArray(output->array, item);
-    free(body);
+    const cJSON *encoding = cJSON_GetObjectItemCaseSensitive(item, "bodyEncoding");
+    const cJSON *body = cJSON_GetObjectItemCaseSensitive(item, "body");
+    bool text = cJSON_IsString(encoding) && strcmp(encoding->valuestring, "utf-8") == 0;
+    printf("%lld %s %s%s\n", message->sequence, message->enqueued_time,
+           text ? "" : "base64:", cJSON_IsString(body) ? body->valuestring : "");
+    cJSON_Delete(item);
     return 0;
 }
 
@@ -577,7 +528,63 @@ static int hub_telemetry(const struct hub_args *args, const struct hub_paths *pa
     return status;
 }
 
+// The verb (first word that is not an option or --state-dir's value), or NULL; *out_at gets its
+// index.
+static const char *find_verb(int argc, char **argv, int *out_at) {
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--state-dir") == 0) {
+            i++;
+        } else if (strncmp(argv[i], "--", 2) != 0) {
+            *out_at = i;
+            return argv[i];
+        }
+    }
+    return NULL;
+}
+
+// True for the verbs the HTTP service side handles (cmd_hub_service.c): serve, twin, method,
+// c2d, and telemetry when it follows or pages (this file reads telemetry from the database).
+static bool is_service_verb(int argc, char **argv, const char *verb) {
+    if (strcmp(verb, "serve") == 0 || strcmp(verb, "twin") == 0 || strcmp(verb, "method") == 0 ||
+        strcmp(verb, "c2d") == 0) {
+        return true;
+    }
+    if (strcmp(verb, "telemetry") != 0) {
+        return false;
+    }
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--follow") == 0 || strcmp(argv[i], "--after") == 0 ||
+            strcmp(argv[i], "--limit") == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+// Hands the command to the service verbs with the verb first, as they expect.
+static int run_service_verb(int argc, char **argv, int verb_at) {
+    char **args = calloc((size_t)argc, sizeof *args);
+    if (args == NULL) {
+        return sim_cli_fail("hub: out of memory");
+    }
+    int n = 0;
+    args[n++] = argv[verb_at];
+    for (int i = 1; i < argc; i++) {
+        if (i != verb_at) {
+            args[n++] = argv[i];
+        }
+    }
+    int status = sim_cmd_hub_service(n, args);
+    free(args);
+    return status >= 0 ? status : sim_cli_usage_error("hub: unknown command '%s'", argv[verb_at]);
+}
+
 int sim_cmd_hub(int argc, char **argv) {
+    int verb_at = 0;
+    const char *service_verb = find_verb(argc, argv, &verb_at);
+    if (service_verb != NULL && is_service_verb(argc, argv, service_verb)) {
+        return run_service_verb(argc, argv, verb_at);
+    }
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             fputs(hub_usage, stdout);

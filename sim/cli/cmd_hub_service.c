@@ -331,6 +331,8 @@ int sim_cmd_hub_serve(int argc, char **argv) {
     sigwait(&stop_signals, &signal_number);
     status = 0;
 out:
+    // A method call may be waiting minutes for a device: fail it now so the HTTP threads end.
+    hub_service_client_cancel(client);
     hub_service_stop(service);
     hub_service_client_stop(client);
     if (service != NULL) {

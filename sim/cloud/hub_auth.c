@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "cloud/hub_sas.h"
 
 static enum hub_result check_username(const struct hub_connect_request *request, char *reason,
@@ -123,4 +125,88 @@ bool hub_auth_may_subscribe(const char *client_id, const char *filter) {
         return false;
     }
     return kind != HUB_SUB_DPS_RESPONSES;
+}
+
+static bool all_of(const char *s, size_t n, bool lower_only) {
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+                  (!lower_only && c >= 'A' && c <= 'Z');
+        if (!ok) {
+            return false;
+        }
+    }
+    return true;
+}
+
+bool hub_auth_is_service_client(const char *client_id) {
+    if (client_id == NULL || !hub_store_is_reserved_id(client_id)) {
+        return false;
+    }
+    const char *rest = client_id + strlen(SPHERESIM_SERVICE_CLIENT_ID);
+    if (*rest == '\0') {
+        return true;
+    }
+    size_t n = strlen(rest + 1);
+    return n >= 1 && n <= HUB_AUTH_MAX_SERVICE_SUFFIX && all_of(rest + 1, n, false);
+}
+
+enum hub_result hub_auth_service_connect(const char *token, const char *client_id,
+                                         const char *username, const char *password, char *reason,
+                                         size_t reason_size) {
+    if (!hub_auth_is_service_client(client_id)) {
+        snprintf(reason, reason_size, "not a service client id");
+        return HUB_ERR_INVALID;
+    }
+    if (username == NULL || strcmp(username, SPHERESIM_SERVICE_CLIENT_ID) != 0) {
+        snprintf(reason, reason_size, "service client without the service username");
+        return HUB_ERR_AUTH;
+    }
+    size_t token_len = token != NULL ? strlen(token) : 0;
+    if (token_len == 0) {
+        snprintf(reason, reason_size, "the hub has no service token (is %s missing?)",
+                 SPHERESIM_SERVICE_TOKEN_FILE);
+        return HUB_ERR_AUTH;
+    }
+    // The length is no secret (every token is 64 hex digits); the bytes are compared in
+    // constant time so response timing says nothing about how much of a guess was right.
+    if (password == NULL || strlen(password) != token_len ||
+        CRYPTO_memcmp(password, token, token_len) != 0) {
+        snprintf(reason, reason_size, "wrong service token");
+        return HUB_ERR_AUTH;
+    }
+    return HUB_OK;
+}
+
+bool hub_auth_service_may_publish(const char *topic, char out_op[HUB_AUTH_MAX_SERVICE_OP + 1],
+                                  char out_rid[SPHERESIM_SERVICE_MAX_RID + 1]) {
+    size_t prefix_len = strlen(SPHERESIM_SERVICE_REQUEST_PREFIX);
+    if (topic == NULL || strncmp(topic, SPHERESIM_SERVICE_REQUEST_PREFIX, prefix_len) != 0) {
+        return false;
+    }
+    const char *op = topic + prefix_len;
+    const char *slash = strchr(op, '/');
+    if (slash == NULL) {
+        return false;
+    }
+    size_t op_len = (size_t)(slash - op);
+    const char *rid = slash + 1;
+    size_t rid_len = strlen(rid);
+    if (op_len == 0 || op_len > HUB_AUTH_MAX_SERVICE_OP || !all_of(op, op_len, true) ||
+        rid_len == 0 || rid_len > SPHERESIM_SERVICE_MAX_RID || !all_of(rid, rid_len, false)) {
+        return false;
+    }
+    if (out_op != NULL) {
+        memcpy(out_op, op, op_len);
+        out_op[op_len] = '\0';
+    }
+    if (out_rid != NULL) {
+        memcpy(out_rid, rid, rid_len + 1);
+    }
+    return true;
+}
+
+bool hub_auth_service_may_subscribe(const char *filter) {
+    return filter != NULL && (strcmp(filter, SPHERESIM_SERVICE_RESPONSE_PREFIX "#") == 0 ||
+                              strcmp(filter, SPHERESIM_SERVICE_RESPONSE_PREFIX "+") == 0);
 }

@@ -10,6 +10,12 @@
 // issued it) whose CN is the device id; a SAS device's password is a token for
 // "{hub hostname}/devices/{deviceId}" signed with its primary or secondary key and not expired.
 //
+// Service clients (hub_service_protocol.h) are the hub's own: client id SPHERESIM_SERVICE_CLIENT_ID
+// (or that id, '-' and 1..32 of [A-Za-z0-9-], so tests and tools can talk to the hub beside the
+// HTTP service without taking over its connection), the same id as username, and the token from
+// <state dir>/service.token as password. They may publish only service requests and subscribe
+// only to the response prefix. No device can hold such an id (hub_store_is_reserved_id).
+//
 // Topics: a device may publish to its own telemetry topic and to the twin and method-response
 // topics, and subscribe to its own C2D filter and the twin and method filters. Everything else,
 // including DPS topics on a hub connection, is refused; IoT Hub then closes the connection.
@@ -19,6 +25,7 @@
 #include <stddef.h>
 
 #include "cloud/hub_protocol.h"
+#include "cloud/hub_service_protocol.h"
 #include "cloud/hub_store.h"
 
 struct hub_connect_request {
@@ -37,6 +44,31 @@ struct hub_connect_request {
 // the broker log; it never contains the password.
 enum hub_result hub_auth_connect(struct hub_store *store, const struct hub_connect_request *request,
                                  struct hub_device *out_device, char *reason, size_t reason_size);
+
+#define HUB_AUTH_MAX_SERVICE_OP 32
+#define HUB_AUTH_MAX_SERVICE_SUFFIX 32
+#define HUB_AUTH_MAX_SERVICE_CLIENT_ID \
+    (sizeof SPHERESIM_SERVICE_CLIENT_ID + HUB_AUTH_MAX_SERVICE_SUFFIX) /* with '-', no NUL */
+#define HUB_AUTH_SERVICE_TOKEN_MAX 128
+
+// True for the client ids service clients use (see above); such a client is never a device.
+bool hub_auth_is_service_client(const char *client_id);
+
+// Decides a service client's CONNECT against the expected token (NULL or "" when the hub has
+// none, which refuses everyone). Compares in constant time. HUB_OK, HUB_ERR_AUTH for a wrong
+// username or password, HUB_ERR_INVALID for a client id that is not a service client's.
+enum hub_result hub_auth_service_connect(const char *token, const char *client_id,
+                                         const char *username, const char *password, char *reason,
+                                         size_t reason_size);
+
+// True when topic is "$spheresim/service/req/{op}/{rid}" with op 1..HUB_AUTH_MAX_SERVICE_OP of
+// [a-z0-9-] and rid 1..SPHERESIM_SERVICE_MAX_RID of [A-Za-z0-9-]; out_op and out_rid (optional)
+// get them.
+bool hub_auth_service_may_publish(const char *topic, char out_op[HUB_AUTH_MAX_SERVICE_OP + 1],
+                                  char out_rid[SPHERESIM_SERVICE_MAX_RID + 1]);
+
+// True for the response filters a service client may subscribe: the prefix with '#' or '+'.
+bool hub_auth_service_may_subscribe(const char *filter);
 
 // True when the connected device client_id may publish to topic; *out_topic (optional) gets the
 // classification for dispatch.

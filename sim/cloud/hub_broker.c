@@ -21,7 +21,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cloud/hub_broker_internal.h"
 #include "cloud/hub_pki.h"
+#include "cloud/hub_service_process.h"
 #include "cloud/hub_store.h"
 #include "os/fs_util.h"
 #include "os/identity.h"
@@ -97,9 +99,7 @@ static void set_name(struct hub_broker_info *info, const char *name) {
     snprintf(info->hub_hostname, sizeof info->hub_hostname, "%s%s", name, HUB_BROKER_HOST_SUFFIX);
 }
 
-// True when pid is a live (not zombie) process whose command line mentions config_path, so a
-// recycled pid is never mistaken for the broker.
-static bool broker_alive(long pid, const char *config_path) {
+bool hub_broker_process_alive(long pid, const char *needle) {
     if (pid <= 0 || (kill((pid_t)pid, 0) != 0 && errno != EPERM)) {
         return false;
     }
@@ -125,14 +125,14 @@ static bool broker_alive(long pid, const char *config_path) {
         }
     }
     buf[len] = '\0';
-    return strstr(buf, config_path) != NULL;
+    return strstr(buf, needle) != NULL;
 }
 
-static long read_pid(const char *state_dir) {
+long hub_broker_read_pid(const char *state_dir, const char *name) {
     char path[PATH_MAX];
     char buf[32];
     size_t len = 0;
-    if (!join(path, sizeof path, state_dir, "broker.pid") ||
+    if (!join(path, sizeof path, state_dir, name) ||
         sim_fs_read_file(path, buf, sizeof buf - 1, &len, NULL, 0) != 0) {
         return 0;
     }
@@ -184,9 +184,10 @@ enum hub_broker_result hub_broker_query(const char *state_dir, const char *tenan
     fill_paths(out_info, state_dir, tenant_dir);
     set_name(out_info, HUB_BROKER_DEFAULT_NAME);
     read_hub_json(state_dir, out_info);
-    long pid = read_pid(state_dir);
-    out_info->running = broker_alive(pid, out_info->config_path);
+    long pid = hub_broker_read_pid(state_dir, "broker.pid");
+    out_info->running = hub_broker_process_alive(pid, out_info->config_path);
     out_info->pid = out_info->running ? pid : 0;
+    hub_service_process_query(state_dir, &out_info->service_pid, &out_info->http_port);
     return HUB_BROKER_OK;
 }
 
@@ -197,6 +198,11 @@ cJSON *hub_broker_info_to_json(const struct hub_broker_info *info) {
                              : cJSON_AddNullToObject(root, "pid")) != NULL &&
               (info->port > 0 ? cJSON_AddNumberToObject(root, "port", info->port)
                               : cJSON_AddNullToObject(root, "port")) != NULL &&
+              (info->http_port > 0 ? cJSON_AddNumberToObject(root, "httpPort", info->http_port)
+                                   : cJSON_AddNullToObject(root, "httpPort")) != NULL &&
+              (info->service_pid > 0
+                   ? cJSON_AddNumberToObject(root, "servicePid", (double)info->service_pid)
+                   : cJSON_AddNullToObject(root, "servicePid")) != NULL &&
               cJSON_AddStringToObject(root, "host", "127.0.0.1") != NULL &&
               cJSON_AddStringToObject(root, "hubName", info->hub_name) != NULL &&
               cJSON_AddStringToObject(root, "hubHostname", info->hub_hostname) != NULL &&
@@ -535,6 +541,10 @@ static enum hub_broker_result prepare(const struct hub_broker_options *options,
         return HUB_BROKER_ERR_IO;
     }
     hub_store_close(store);
+    enum hub_broker_result token = hub_service_token_ensure(info->state_dir, err, err_size);
+    if (token != HUB_BROKER_OK) {
+        return token;
+    }
     if (!find_mosquitto(launch->mosquitto, sizeof launch->mosquitto)) {
         set_err(err, err_size, "mosquitto not found in PATH or /usr/sbin (apt install mosquitto)");
         return HUB_BROKER_ERR_START;
@@ -611,6 +621,26 @@ static enum hub_broker_result launch_broker(const struct hub_broker_options *opt
     return HUB_BROKER_ERR_START;
 }
 
+// The HTTP port the last start recorded, when it is free again: scripts keep working across
+// restarts. 0 lets the service process pick one.
+static int previous_http_port(const char *state_dir) {
+    char path[PATH_MAX];
+    static char buf[16384];
+    size_t len = 0;
+    if (!join(path, sizeof path, state_dir, "hub.json") ||
+        sim_fs_read_file(path, buf, sizeof buf - 1, &len, NULL, 0) != 0) {
+        return 0;
+    }
+    buf[len] = '\0';
+    cJSON *root = cJSON_Parse(buf);
+    const cJSON *port = cJSON_GetObjectItemCaseSensitive(root, "httpPort");
+    int wanted = cJSON_IsNumber(port) && port->valuedouble >= 1 && port->valuedouble <= 65535
+                     ? (int)port->valuedouble
+                     : 0;
+    cJSON_Delete(root);
+    return wanted > 0 && probe_port(wanted) == wanted ? wanted : 0;
+}
+
 enum hub_broker_result hub_broker_start(const struct hub_broker_options *options,
                                         struct hub_broker_info *out_info, bool *out_already_running,
                                         char *err, size_t err_size) {
@@ -643,24 +673,39 @@ enum hub_broker_result hub_broker_start(const struct hub_broker_options *options
         goto out;
     }
     result = hub_broker_query(state_dir, options->tenant_dir, out_info, err, err_size);
-    if (result != HUB_BROKER_OK || out_info->running) {
-        *out_already_running = out_info->running;
+    if (result != HUB_BROKER_OK) {
         goto out;
     }
-    // A new start decides the name and trusts the tenant CA it was given, whatever hub.json
-    // said last time.
-    set_name(out_info, name);
-    fill_paths(out_info, state_dir, options->tenant_dir);
-    result = prepare(options, out_info, launch, err, err_size);
-    if (result == HUB_BROKER_OK) {
-        result = launch_broker(options, out_info, launch, err, err_size);
+    *out_already_running = out_info->running;
+    if (!out_info->running) {
+        // A new start decides the name and trusts the tenant CA it was given, whatever hub.json
+        // said last time.
+        set_name(out_info, name);
+        fill_paths(out_info, state_dir, options->tenant_dir);
+        result = prepare(options, out_info, launch, err, err_size);
+        if (result == HUB_BROKER_OK) {
+            result = launch_broker(options, out_info, launch, err, err_size);
+        }
+        if (result != HUB_BROKER_OK) {
+            goto out;
+        }
+    }
+    // Also when only the service process had died: `hub start` brings back both.
+    if (out_info->service_pid == 0) {
+        result = hub_service_token_ensure(state_dir, err, err_size);
+    }
+    if (result == HUB_BROKER_OK && out_info->service_pid == 0) {
+        int wanted = previous_http_port(state_dir);
+        result =
+            hub_service_process_start(state_dir, out_info->port, out_info->ca_path, wanted,
+                                      &out_info->service_pid, &out_info->http_port, err, err_size);
     }
     if (result == HUB_BROKER_OK) {
         result = write_state(out_info, err, err_size);
-        if (result != HUB_BROKER_OK) {
-            stop_pid((pid_t)out_info->pid);
-            out_info->running = false;
-        }
+    }
+    if (result != HUB_BROKER_OK && !*out_already_running) {
+        stop_pid((pid_t)out_info->pid);
+        out_info->running = false;
     }
 out:
     free(launch);
@@ -671,12 +716,12 @@ out:
 static bool wait_gone(long pid, const char *config_path, long timeout_ms) {
     for (long waited = 0; waited < timeout_ms; waited += POLL_MS) {
         waitpid((pid_t)pid, NULL, WNOHANG);  // reaps it if this process happens to be the parent
-        if (!broker_alive(pid, config_path)) {
+        if (!hub_broker_process_alive(pid, config_path)) {
             return true;
         }
         sleep_ms(POLL_MS);
     }
-    return !broker_alive(pid, config_path);
+    return !hub_broker_process_alive(pid, config_path);
 }
 
 enum hub_broker_result hub_broker_stop(const char *state_dir, char *err, size_t err_size) {
@@ -695,10 +740,17 @@ enum hub_broker_result hub_broker_stop(const char *state_dir, char *err, size_t 
         result = HUB_BROKER_ERR_IO;
         goto out;
     }
-    long pid = read_pid(state_dir);
+    // The service first, so it never sees the broker go away and starts reconnecting.
+    char service_err[256];
+    if (hub_service_process_stop(state_dir, service_err, sizeof service_err) == HUB_BROKER_ERR_IO) {
+        set_err(err, err_size, "%s", service_err);
+        result = HUB_BROKER_ERR_IO;
+        goto out;
+    }
+    long pid = hub_broker_read_pid(state_dir, "broker.pid");
     char pid_path[PATH_MAX];
     (void)join(pid_path, sizeof pid_path, state_dir, "broker.pid");
-    if (!broker_alive(pid, info->config_path)) {
+    if (!hub_broker_process_alive(pid, info->config_path)) {
         unlink(pid_path);
         set_err(err, err_size, "the hub in %s is not running", state_dir);
         result = HUB_BROKER_ERR_NOT_RUNNING;

@@ -7,9 +7,11 @@
 //   pki/server.pem, server.key  broker certificate: localhost, 127.0.0.1, {name}.azure-devices.net,
 //                               global.azure-devices-provisioning.net and any extra names
 //   mosquitto.conf              generated on every start
-//   hub.db                      SQLite: registry, telemetry, connection events (hub_store.h)
+//   hub.db                      SQLite: registry, twins, C2D queue, telemetry, connection events
 //   hub.json                    what `hub status --json` prints, written on every start
 //   broker.pid, broker.log      the running broker
+//   service.token               the service clients' password (0600; hub_service_process.h)
+//   service.pid, service.json, service.log   the HTTP service process (`hub serve`)
 //   devices/ID.pem              X.509 credentials issued by `hub device add`
 // Client certificates are verified against the tenant CA (sim/os/identity.h); the broker runs on
 // 127.0.0.1 only, as a child detached into its own session, and outlives the command that
@@ -49,8 +51,10 @@ struct hub_broker_options {
 
 struct hub_broker_info {
     bool running;
-    long pid;  // 0 when not running
-    int port;  // 0 when never started
+    long pid;          // 0 when not running
+    int port;          // 0 when never started
+    long service_pid;  // the HTTP service process; 0 when it does not run
+    int http_port;     // its port; 0 when it does not run
     char hub_name[64];
     char hub_hostname[128];
     char state_dir[PATH_MAX];
@@ -62,15 +66,17 @@ struct hub_broker_info {
 };
 
 // Starts the broker unless one is already running for this state directory, and returns once its
-// TLS port accepts connections (or after about 10 s with ERR_START). *out_already_running tells
+// TLS port accepts connections (or after about 10 s with ERR_START); then the HTTP service
+// process, unless it runs, once GET /spheresim/health answers (a broker whose service cannot
+// start is stopped again: ERR_START). *out_already_running tells
 // which happened; out_info describes the running hub either way. On ERR_START err ends with the
 // last lines of broker.log.
 enum hub_broker_result hub_broker_start(const struct hub_broker_options *options,
                                         struct hub_broker_info *out_info, bool *out_already_running,
                                         char *err, size_t err_size);
 
-// SIGTERM, then SIGKILL after 5 s. ERR_NOT_RUNNING if no broker was running (a stale pid file is
-// removed).
+// Stops the HTTP service process, then the broker: SIGTERM, then SIGKILL after 5 s.
+// ERR_NOT_RUNNING if no broker was running (a stale pid file is removed).
 enum hub_broker_result hub_broker_stop(const char *state_dir, char *err, size_t err_size);
 
 // Describes the hub in state_dir from hub.json and the pid file, whether or not it runs. A hub

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 // The local IoT Hub as a mosquitto 2.0 plugin (v5 plugin API). Deliberately thin: each broker
-// event is translated into a call on the hub modules (hub_auth for who may connect and which
-// topics a device may use, hub_telemetry and hub_store for what devices send) and their answer
-// back into what mosquitto understands. Everything runs on the broker's single thread.
+// event becomes a call on the hub engine (hub_engine.h), which decides everything, and the
+// engine's answer becomes what mosquitto understands. The engine reaches back into the broker
+// only through struct hub_io: a message to one client, dropping a connection, logging.
+// Everything runs on the broker's single thread.
 //
 // Two mosquitto 2.0.11 behaviours this relies on, both checked against the Debian broker by the
 // integration tests:
@@ -11,9 +12,11 @@
 //   consumes device messages, as IoT Hub does.
 // - Any other error from an ACL or MESSAGE callback makes the broker close the connection, which
 //   is what IoT Hub does for a topic a device may not use or a message it cannot take.
+// And one more: mosquitto_broker_publish_copy to a client id reaches that client (or its kept
+// session) without subscription matching, so the engine itself decides who subscribed.
 //
-// Options (plugin_opt_* in mosquitto.conf): state_dir (holds hub.db), hub_hostname (the
-// "{name}.azure-devices.net" SAS tokens are signed for).
+// Options (plugin_opt_* in mosquitto.conf): state_dir (holds hub.db and service.token),
+// hub_hostname (the "{name}.azure-devices.net" SAS tokens are signed for).
 
 #include <limits.h>
 #include <stdarg.h>
@@ -29,10 +32,8 @@
 #include <openssl/asn1.h>
 #include <openssl/x509.h>
 
-#include "cloud/hub_auth.h"
-#include "cloud/hub_sessions.h"
-#include "cloud/hub_store.h"
-#include "cloud/hub_telemetry.h"
+#include "cloud/hub_engine.h"
+#include "cloud/hub_protocol.h"
 
 // The broker looks these up with dlsym; everything else in the module is hidden.
 #define HUB_PLUGIN_EXPORT __attribute__((visibility("default")))
@@ -60,8 +61,7 @@ static bool is_test_observer(const char *client_id) {
 
 struct hub_plugin {
     mosquitto_plugin_id_t *id;
-    struct hub_store *store;
-    struct hub_sessions sessions;
+    struct hub_engine *engine;
     char hub_hostname[256];
     char state_dir[PATH_MAX];
 };
@@ -115,38 +115,30 @@ static int on_basic_auth(int event, void *event_data, void *userdata) {
         cn_ok = certificate_cn(cert, cn, sizeof cn);
         X509_free(cert);
     }
-    if (has_cert && !cn_ok) {
-        hub_log(MOSQ_LOG_NOTICE, "refused %s: client certificate without a usable CN", client_id);
-        return MOSQ_ERR_AUTH;
-    }
-    struct hub_connect_request request = {
+    struct hub_connect_info info = {
+        .client = auth->client,
         .client_id = client_id,
         .username = auth->username,
         .password = auth->password,
-        .cert_cn = has_cert ? cn : NULL,
-        .hub_hostname = hub->hub_hostname,
-        .now = (long long)time(NULL),
+        .cert_cn = cn_ok ? cn : NULL,
+        .bad_certificate = has_cert && !cn_ok,
+        .clean_session = mosquitto_client_clean_session(auth->client),
     };
-    struct hub_device device;
-    char reason[512] = "";
-    enum hub_result result = hub_auth_connect(hub->store, &request, &device, reason, sizeof reason);
-    if (result != HUB_OK) {
-        hub_log(MOSQ_LOG_NOTICE, "refused %s: %s", client_id, reason);
-        // Only registered devices get a history; anyone can make up unknown ids.
-        if (result != HUB_ERR_NO_MATCH && result != HUB_ERR_INVALID) {
-            hub_store_connection_event_add(hub->store, client_id, HUB_EVENT_REFUSED, reason);
-        }
-        return MOSQ_ERR_AUTH;
+    return hub_engine_connect(hub->engine, &info) ? MOSQ_ERR_SUCCESS : MOSQ_ERR_AUTH;
+}
+
+static int to_mosquitto(enum hub_verdict verdict) {
+    switch (verdict) {
+        case HUB_VERDICT_ALLOW:
+            return MOSQ_ERR_SUCCESS;
+        case HUB_VERDICT_CONSUMED:
+            return HUB_CONSUMED;
+        case HUB_VERDICT_FAIL:
+            return MOSQ_ERR_UNKNOWN;
+        case HUB_VERDICT_CLOSE:
+            break;
     }
-    bool replaced = false;
-    if (hub_sessions_set(&hub->sessions, client_id, auth->client, device.auth, &replaced) != 0) {
-        hub_log(MOSQ_LOG_ERR, "refused %s: out of memory", client_id);
-        return MOSQ_ERR_NOMEM;
-    }
-    hub_store_connection_event_add(hub->store, client_id, HUB_EVENT_CONNECTED,
-                                   replaced ? "replaced the previous connection" : NULL);
-    hub_log(MOSQ_LOG_INFO, "device %s connected (%s)", client_id, hub_auth_type_name(device.auth));
-    return MOSQ_ERR_SUCCESS;
+    return HUB_CLOSE;
 }
 
 static int on_acl_check(int event, void *event_data, void *userdata) {
@@ -157,113 +149,75 @@ static int on_acl_check(int event, void *event_data, void *userdata) {
     if (is_test_observer(client_id)) {
         return acl->access == MOSQ_ACL_WRITE ? MOSQ_ERR_ACL_DENIED : MOSQ_ERR_SUCCESS;
     }
-    if (acl->access != MOSQ_ACL_SUBSCRIBE && acl->access != MOSQ_ACL_WRITE) {
-        // Deliveries to a device only ever match the filters allowed below (also for a session
-        // kept while it is offline), and the hub's own replies are addressed to one client.
-        return MOSQ_ERR_SUCCESS;
+    enum hub_access access;
+    switch (acl->access) {
+        case MOSQ_ACL_WRITE:
+            access = HUB_ACCESS_WRITE;
+            break;
+        case MOSQ_ACL_SUBSCRIBE:
+            access = HUB_ACCESS_SUBSCRIBE;
+            break;
+        case MOSQ_ACL_UNSUBSCRIBE:
+            access = HUB_ACCESS_UNSUBSCRIBE;
+            break;
+        default:
+            access = HUB_ACCESS_READ;
+            break;
     }
-    if (client_id == NULL || hub_sessions_find(&hub->sessions, client_id) == NULL) {
-        return HUB_CLOSE;
-    }
-    if (acl->access == MOSQ_ACL_SUBSCRIBE) {
-        if (hub_auth_may_subscribe(client_id, acl->topic)) {
-            return MOSQ_ERR_SUCCESS;
-        }
-        hub_log(MOSQ_LOG_NOTICE, "closing %s: may not subscribe to %s", client_id, acl->topic);
-        return HUB_CLOSE;
-    }
-    if (hub_auth_may_publish(client_id, acl->topic, NULL)) {
-        return MOSQ_ERR_SUCCESS;
-    }
-    hub_log(MOSQ_LOG_NOTICE, "closing %s: may not publish to %s", client_id, acl->topic);
-    return HUB_CLOSE;
-}
-
-static int handle_telemetry(struct hub_plugin *hub, const char *device_id,
-                            const struct mosquitto_evt_message *msg,
-                            const struct hub_publish_topic *topic) {
-    struct hub_telemetry_input input = {
-        .device_id = device_id,
-        .topic = msg->topic,
-        .classified = topic,
-        .payload = msg->payload,
-        .payload_len = msg->payloadlen,
-        .retain = msg->retain,
-        .now_ms = hub_store_now_ms(),
-    };
-    char reason[512] = "";
-    enum hub_result result = hub_telemetry_accept(hub->store, &input, NULL, reason, sizeof reason);
-    if (result == HUB_OK) {
-        return HUB_CONSUMED;
-    }
-    if (result == HUB_ERR_INTERNAL) {
-        // Not acknowledged: the device keeps the message and sends it again after reconnecting.
-        hub_log(MOSQ_LOG_ERR, "closing %s: telemetry not stored: %s", device_id, reason);
-        return MOSQ_ERR_UNKNOWN;
-    }
-    hub_log(MOSQ_LOG_NOTICE, "closing %s: telemetry refused: %s", device_id, reason);
-    return HUB_CLOSE;
-}
-
-// Twin requests and method responses are consumed so they never reach other clients; the twin
-// store and method dispatcher plug in here. Until then the device's request times out, as it
-// would against a hub that does not answer.
-static int handle_twin_request(struct hub_plugin *hub, const char *device_id,
-                               const struct mosquitto_evt_message *msg,
-                               const struct hub_publish_topic *topic) {
-    (void)hub;
-    (void)msg;
-    hub_log(MOSQ_LOG_NOTICE, "device %s: twin %s ($rid=%s): twin not implemented yet", device_id,
-            topic->kind == HUB_PUB_TWIN_GET ? "GET" : "reported PATCH", topic->request_id);
-    return HUB_CONSUMED;
-}
-
-static int handle_method_response(struct hub_plugin *hub, const char *device_id,
-                                  const struct mosquitto_evt_message *msg,
-                                  const struct hub_publish_topic *topic) {
-    (void)hub;
-    (void)msg;
-    hub_log(MOSQ_LOG_NOTICE,
-            "device %s: method response %d ($rid=%s): direct methods not implemented yet",
-            device_id, topic->status, topic->request_id);
-    return HUB_CONSUMED;
+    return to_mosquitto(hub_engine_acl(hub->engine, client_id, access, acl->topic));
 }
 
 static int on_message(int event, void *event_data, void *userdata) {
     (void)event;
     struct hub_plugin *hub = userdata;
     struct mosquitto_evt_message *msg = event_data;
-    const char *client_id = mosquitto_client_id(msg->client);
-    struct hub_publish_topic topic;
-    if (client_id == NULL || !hub_auth_may_publish(client_id, msg->topic, &topic)) {
-        return HUB_CLOSE;  // the ACL check lets nothing else through; be safe if it ever does
-    }
-    switch (topic.kind) {
-        case HUB_PUB_TELEMETRY:
-            return handle_telemetry(hub, client_id, msg, &topic);
-        case HUB_PUB_TWIN_GET:
-        case HUB_PUB_TWIN_PATCH_REPORTED:
-            return handle_twin_request(hub, client_id, msg, &topic);
-        case HUB_PUB_METHOD_RESPONSE:
-            return handle_method_response(hub, client_id, msg, &topic);
-        case HUB_PUB_DPS_REGISTER:
-        case HUB_PUB_DPS_POLL:
-            break;
-    }
-    return HUB_CLOSE;
+    return to_mosquitto(hub_engine_message(hub->engine, mosquitto_client_id(msg->client),
+                                           msg->topic, msg->payload, msg->payloadlen, msg->retain));
 }
 
 static int on_disconnect(int event, void *event_data, void *userdata) {
     (void)event;
     struct hub_plugin *hub = userdata;
     struct mosquitto_evt_disconnect *disconnect = event_data;
-    const char *client_id = mosquitto_client_id(disconnect->client);
-    // Refused connections arrive here without an id; replaced ones are no longer current.
-    if (client_id != NULL && hub_sessions_remove(&hub->sessions, client_id, disconnect->client)) {
-        hub_store_connection_event_add(hub->store, client_id, HUB_EVENT_DISCONNECTED, NULL);
-        hub_log(MOSQ_LOG_INFO, "device %s disconnected", client_id);
-    }
+    hub_engine_disconnect(hub->engine, disconnect->client, mosquitto_client_id(disconnect->client));
     return MOSQ_ERR_SUCCESS;
+}
+
+static int on_tick(int event, void *event_data, void *userdata) {
+    (void)event;
+    (void)event_data;
+    struct hub_plugin *hub = userdata;
+    hub_engine_tick(hub->engine);
+    return MOSQ_ERR_SUCCESS;
+}
+
+// ---- what the engine may ask of the broker ----
+
+static int io_publish(void *ctx, const char *client_id, const char *topic, const void *payload,
+                      size_t payload_len, int qos) {
+    (void)ctx;
+    if (payload_len > INT_MAX) {
+        return -1;
+    }
+    int rc = mosquitto_broker_publish_copy(client_id, topic, (int)payload_len, payload, qos, false,
+                                           NULL);
+    return rc == MOSQ_ERR_SUCCESS ? 0 : -1;
+}
+
+static void io_kick(void *ctx, const char *client_id) {
+    (void)ctx;
+    mosquitto_kick_client_by_clientid(client_id, false);
+}
+
+static void io_log(void *ctx, enum hub_log_level level, const char *line) {
+    (void)ctx;
+    static const int levels[] = {
+        [HUB_LOG_ERR] = MOSQ_LOG_ERR,
+        [HUB_LOG_WARNING] = MOSQ_LOG_WARNING,
+        [HUB_LOG_NOTICE] = MOSQ_LOG_NOTICE,
+        [HUB_LOG_INFO] = MOSQ_LOG_INFO,
+    };
+    mosquitto_log_printf(levels[level], "spheresim-hub: %s", line);
 }
 
 struct callback {
@@ -276,6 +230,7 @@ static const struct callback callbacks[] = {
     {MOSQ_EVT_ACL_CHECK, on_acl_check},
     {MOSQ_EVT_MESSAGE, on_message},
     {MOSQ_EVT_DISCONNECT, on_disconnect},
+    {MOSQ_EVT_TICK, on_tick},
 };
 #define CALLBACK_COUNT (sizeof callbacks / sizeof callbacks[0])
 
@@ -283,8 +238,7 @@ static void hub_free(struct hub_plugin *hub) {
     for (size_t i = 0; i < CALLBACK_COUNT; i++) {
         mosquitto_callback_unregister(hub->id, callbacks[i].event, callbacks[i].fn, NULL);
     }
-    hub_store_close(hub->store);
-    hub_sessions_free(&hub->sessions);
+    hub_engine_close(hub->engine);
     free(hub);
 }
 
@@ -317,10 +271,13 @@ HUB_PLUGIN_EXPORT int mosquitto_plugin_init(mosquitto_plugin_id_t *identifier, v
         hub_log(MOSQ_LOG_ERR, "plugin_opt_state_dir and plugin_opt_hub_hostname are required");
         goto out;
     }
-    char db_path[PATH_MAX + sizeof HUB_STORE_FILE + 1];
-    snprintf(db_path, sizeof db_path, "%s/%s", hub->state_dir, HUB_STORE_FILE);
+    struct hub_engine_options engine_options = {
+        .state_dir = hub->state_dir,
+        .hub_hostname = hub->hub_hostname,
+        .io = {.publish = io_publish, .kick = io_kick, .log = io_log},
+    };
     char err[512];
-    if (hub_store_open(db_path, &hub->store, err, sizeof err) != HUB_STORE_OK) {
+    if (hub_engine_open(&engine_options, &hub->engine, err, sizeof err) != 0) {
         hub_log(MOSQ_LOG_ERR, "%s", err);
         rc = MOSQ_ERR_UNKNOWN;
         goto out;

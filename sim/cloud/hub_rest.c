@@ -65,9 +65,7 @@ static bool seg_is(const struct path *path, size_t i, const char *literal) {
            memcmp(path->seg[i].start, literal, path->seg[i].len) == 0;
 }
 
-static bool shape_is(const struct path *path, size_t count, const char *a, const char *b,
-                     const char *c, const char *d) {
-    const char *literals[4] = {a, b, c, d};
+static bool shape_is(const struct path *path, size_t count, const char *const literals[4]) {
     if (path->count != count) {
         return false;
     }
@@ -294,29 +292,25 @@ static void add_copy(cJSON *obj, const char *name, const cJSON *item) {
     }
 }
 
-static void twin_patch(const char *id, const cJSON *body, struct hub_rest_route *out) {
+static bool twin_patch(const char *id, const cJSON *body, struct hub_rest_route *out) {
     const cJSON *tags = field(body, "tags");
     const cJSON *properties = field(body, "properties");
     const cJSON *desired = field(properties, "desired");
     if (tags != NULL && !cJSON_IsObject(tags)) {
-        refuse(out, 400, NULL, "tags must be a JSON object");
-        return;
+        return refuse(out, 400, NULL, "tags must be a JSON object");
     }
     if (properties != NULL && !cJSON_IsObject(properties)) {
-        refuse(out, 400, NULL, "properties must be a JSON object");
-        return;
+        return refuse(out, 400, NULL, "properties must be a JSON object");
     }
     if (field(properties, "reported") != NULL) {
-        refuse(out, 400, NULL, "properties.reported is written by the device, not the service");
-        return;
+        return refuse(out, 400, NULL,
+                      "properties.reported is written by the device, not the service");
     }
     if (desired != NULL && !cJSON_IsObject(desired)) {
-        refuse(out, 400, NULL, "properties.desired must be a JSON object");
-        return;
+        return refuse(out, 400, NULL, "properties.desired must be a JSON object");
     }
     if (tags == NULL && desired == NULL) {
-        refuse(out, 400, NULL, "the patch has neither tags nor properties.desired");
-        return;
+        return refuse(out, 400, NULL, "the patch has neither tags nor properties.desired");
     }
     cJSON *request = device_request(id);
     cJSON *patch = cJSON_AddObjectToObject(request, "patch");
@@ -326,27 +320,25 @@ static void twin_patch(const char *id, const cJSON *body, struct hub_rest_route 
     if (desired != NULL) {
         add_copy(cJSON_AddObjectToObject(patch, "properties"), "desired", desired);
     }
-    call(out, HUB_REST_EP_TWIN_PATCH, "twin-patch", request, HUB_REST_DEFAULT_CALL_MS);
+    return call(out, HUB_REST_EP_TWIN_PATCH, "twin-patch", request, HUB_REST_DEFAULT_CALL_MS);
 }
 
-static void method_invoke(const char *id, const cJSON *body, struct hub_rest_route *out) {
+static bool method_invoke(const char *id, const cJSON *body, struct hub_rest_route *out) {
     const cJSON *name = field(body, "methodName");
     if (name == NULL) {
-        refuse(out, 400, NULL, "methodName is required");
-        return;
+        return refuse(out, 400, NULL, "methodName is required");
     }
     if (!cJSON_IsString(name) || !hub_is_valid_method_name(name->valuestring)) {
-        refuse(out, 400, NULL,
-               "methodName must be 1 to %d printable ASCII characters other than "
-               "space / ? # + & %%",
-               HUB_MAX_METHOD);
-        return;
+        return refuse(out, 400, NULL,
+                      "methodName must be 1 to %d printable ASCII characters other than "
+                      "space / ? # + & %%",
+                      HUB_MAX_METHOD);
     }
     double response_timeout = 30;
     double connect_timeout = 0;
     if (!int_field(body, "responseTimeoutInSeconds", 5, 300, &response_timeout, out) ||
         !int_field(body, "connectTimeoutInSeconds", 0, 300, &connect_timeout, out)) {
-        return;
+        return false;
     }
     const cJSON *payload = field(body, "payload");
     if (payload != NULL) {
@@ -354,8 +346,8 @@ static void method_invoke(const char *id, const cJSON *body, struct hub_rest_rou
         size_t len = text != NULL ? strlen(text) : 0;
         free(text);
         if (len > HUB_REST_MAX_METHOD_PAYLOAD) {
-            refuse(out, 413, NULL, "payload is larger than %d bytes", HUB_REST_MAX_METHOD_PAYLOAD);
-            return;
+            return refuse(out, 413, NULL, "payload is larger than %d bytes",
+                          HUB_REST_MAX_METHOD_PAYLOAD);
         }
     }
     cJSON *request = device_request(id);
@@ -368,7 +360,7 @@ static void method_invoke(const char *id, const cJSON *body, struct hub_rest_rou
     // The plugin always answers, at the latest with a 504 once the device's time is up; the
     // margin covers the round trip so that answer is the one the caller sees.
     int timeout_ms = (int)(response_timeout + connect_timeout + 10) * 1000;
-    call(out, HUB_REST_EP_METHOD_INVOKE, "method-invoke", request, timeout_ms);
+    return call(out, HUB_REST_EP_METHOD_INVOKE, "method-invoke", request, timeout_ms);
 }
 
 // True when key is canonical base64 of 16 to 64 bytes, the key sizes IoT Hub accepts.
@@ -391,38 +383,35 @@ static bool is_base64_key(const char *key) {
     return bytes >= 16 && bytes <= 64;
 }
 
-static void device_put(const char *id, const struct hub_rest_request *req, const cJSON *body,
+static bool device_put(const char *id, const struct hub_rest_request *req, const cJSON *body,
                        struct hub_rest_route *out) {
     static const char *const statuses[] = {"enabled", "disabled", NULL};
     static const char *const auth_types[] = {"sas", "selfSigned", "certificateAuthority", NULL};
     const cJSON *body_id = field(body, "deviceId");
     if (body_id != NULL && (!cJSON_IsString(body_id) || strcmp(body_id->valuestring, id) != 0)) {
-        refuse(out, 400, NULL, "deviceId in the body does not match the device id in the path");
-        return;
+        return refuse(out, 400, NULL,
+                      "deviceId in the body does not match the device id in the path");
     }
     const char *status = NULL;
     if (!enum_field(body, "status", "status", statuses, &status, out)) {
-        return;
+        return false;
     }
     const cJSON *auth = field(body, "authentication");
     if (auth != NULL && !cJSON_IsObject(auth)) {
-        refuse(out, 400, NULL, "authentication must be a JSON object");
-        return;
+        return refuse(out, 400, NULL, "authentication must be a JSON object");
     }
     const char *type = NULL;
     if (!enum_field(auth, "type", "authentication.type", auth_types, &type, out)) {
-        return;
+        return false;
     }
     const cJSON *symmetric = field(auth, "symmetricKey");
     const cJSON *primary = field(symmetric, "primaryKey");
     if (symmetric != NULL && !cJSON_IsObject(symmetric)) {
-        refuse(out, 400, NULL, "authentication.symmetricKey must be a JSON object");
-        return;
+        return refuse(out, 400, NULL, "authentication.symmetricKey must be a JSON object");
     }
     if (primary != NULL && (!cJSON_IsString(primary) || !is_base64_key(primary->valuestring))) {
-        refuse(out, 400, NULL,
-               "authentication.symmetricKey.primaryKey must be base64 of 16 to 64 bytes");
-        return;
+        return refuse(out, 400, NULL,
+                      "authentication.symmetricKey.primaryKey must be base64 of 16 to 64 bytes");
     }
     cJSON *update = NULL;
     if (status != NULL || req->if_match != NULL) {
@@ -433,8 +422,7 @@ static void device_put(const char *id, const struct hub_rest_request *req, const
     }
     if (req->if_match != NULL) {
         // If-Match is IoT Hub's "update, do not create"; only the status can change here.
-        call(out, HUB_REST_EP_DEVICE_PUT, "device-update", update, HUB_REST_DEFAULT_CALL_MS);
-        return;
+        return call(out, HUB_REST_EP_DEVICE_PUT, "device-update", update, HUB_REST_DEFAULT_CALL_MS);
     }
     if (update != NULL) {
         out->update_json = cJSON_PrintUnformatted(update);
@@ -442,7 +430,7 @@ static void device_put(const char *id, const struct hub_rest_request *req, const
         out->update_after_add = strcmp(status, "disabled") == 0;
         if (out->update_json == NULL) {
             out->status = 500;
-            return;
+            return false;
         }
     }
     bool x509 = type != NULL && strcmp(type, "sas") != 0;
@@ -451,47 +439,42 @@ static void device_put(const char *id, const struct hub_rest_request *req, const
     if (primary != NULL && !x509) {
         cJSON_AddStringToObject(request, "primaryKey", primary->valuestring);
     }
-    call(out, HUB_REST_EP_DEVICE_PUT, "device-add", request, HUB_REST_DEFAULT_CALL_MS);
+    return call(out, HUB_REST_EP_DEVICE_PUT, "device-add", request, HUB_REST_DEFAULT_CALL_MS);
 }
 
-static void c2d_send(const char *id, const cJSON *body, struct hub_rest_route *out) {
+static bool c2d_send(const char *id, const cJSON *body, struct hub_rest_route *out) {
     static const char *const acks[] = {"none", "positive", "negative", "full", NULL};
     const cJSON *text = field(body, "body");
     if (text == NULL) {
-        refuse(out, 400, NULL, "body is required (the message text)");
-        return;
+        return refuse(out, 400, NULL, "body is required (the message text)");
     }
     if (!cJSON_IsString(text)) {
-        refuse(out, 400, NULL, "body must be a string");
-        return;
+        return refuse(out, 400, NULL, "body must be a string");
     }
     if (strlen(text->valuestring) > HUB_REST_MAX_C2D_BODY) {
-        refuse(out, 413, NULL, "body is larger than %d bytes", HUB_REST_MAX_C2D_BODY);
-        return;
+        return refuse(out, 413, NULL, "body is larger than %d bytes", HUB_REST_MAX_C2D_BODY);
     }
     const cJSON *properties = field(body, "properties");
     if (properties != NULL && !cJSON_IsObject(properties)) {
-        refuse(out, 400, NULL, "properties must be a JSON object of strings");
-        return;
+        return refuse(out, 400, NULL, "properties must be a JSON object of strings");
     }
     int count = 0;
     const cJSON *property = NULL;
     cJSON_ArrayForEach(property, properties) {
         size_t key_len = strlen(property->string);
         if (++count > HUB_MAX_PROPERTIES) {
-            refuse(out, 400, NULL, "properties has more than %d entries", HUB_MAX_PROPERTIES);
-            return;
+            return refuse(out, 400, NULL, "properties has more than %d entries",
+                          HUB_MAX_PROPERTIES);
         }
         if (key_len == 0 || key_len >= HUB_MAX_PROPERTY_KEY || property->string[0] == '$') {
-            refuse(out, 400, NULL,
-                   "properties keys must be 1 to %d characters and not start with '$'",
-                   HUB_MAX_PROPERTY_KEY - 1);
-            return;
+            return refuse(out, 400, NULL,
+                          "properties keys must be 1 to %d characters and not start with '$'",
+                          HUB_MAX_PROPERTY_KEY - 1);
         }
         if (!cJSON_IsString(property) || strlen(property->valuestring) >= HUB_MAX_PROPERTY_VALUE) {
-            refuse(out, 400, NULL, "properties.%.64s must be a string of at most %d characters",
-                   property->string, HUB_MAX_PROPERTY_VALUE - 1);
-            return;
+            return refuse(out, 400, NULL,
+                          "properties.%.64s must be a string of at most %d characters",
+                          property->string, HUB_MAX_PROPERTY_VALUE - 1);
         }
     }
     const char *message_id = NULL;
@@ -502,7 +485,7 @@ static void c2d_send(const char *id, const cJSON *body, struct hub_rest_route *o
         !string_field(body, "correlationId", MAX_SYSTEM_ID, &correlation_id, out) ||
         !int_field(body, "ttlSeconds", 60, 172800, &ttl, out) ||
         !enum_field(body, "ack", "ack", acks, &ack, out)) {
-        return;
+        return false;
     }
     cJSON *request = device_request(id);
     cJSON_AddStringToObject(request, "body", text->valuestring);
@@ -521,7 +504,7 @@ static void c2d_send(const char *id, const cJSON *body, struct hub_rest_route *o
     if (ack != NULL) {
         cJSON_AddStringToObject(request, "ack", ack);
     }
-    call(out, HUB_REST_EP_C2D_SEND, "c2d-send", request, HUB_REST_DEFAULT_CALL_MS);
+    return call(out, HUB_REST_EP_C2D_SEND, "c2d-send", request, HUB_REST_DEFAULT_CALL_MS);
 }
 
 static const char *query_value(const struct hub_rest_request *req, const char *key) {
@@ -558,11 +541,11 @@ static bool query_int(const struct hub_rest_request *req, const char *key, doubl
     return true;
 }
 
-static void telemetry_read(const struct hub_rest_request *req, struct hub_rest_route *out) {
+static bool telemetry_read(const struct hub_rest_request *req, struct hub_rest_route *out) {
     const char *device_id = query_value(req, "deviceId");
     if (device_id != NULL && !hub_is_valid_device_id(device_id)) {
-        refuse(out, 400, NULL, "query parameter deviceId is not a valid device id: %s", id_rule);
-        return;
+        return refuse(out, 400, NULL, "query parameter deviceId is not a valid device id: %s",
+                      id_rule);
     }
     double after = 0;
     double limit = 0;
@@ -570,7 +553,7 @@ static void telemetry_read(const struct hub_rest_request *req, struct hub_rest_r
     bool has_limit = false;
     if (!query_int(req, "after", 0, MAX_CURSOR, &after, &has_after, out) ||
         !query_int(req, "limit", 1, 1000, &limit, &has_limit, out)) {
-        return;
+        return false;
     }
     cJSON *request = device_request(device_id);
     if (has_after) {
@@ -579,7 +562,8 @@ static void telemetry_read(const struct hub_rest_request *req, struct hub_rest_r
     if (has_limit) {
         cJSON_AddNumberToObject(request, "limit", limit);
     }
-    call(out, HUB_REST_EP_TELEMETRY_READ, "telemetry-read", request, HUB_REST_DEFAULT_CALL_MS);
+    return call(out, HUB_REST_EP_TELEMETRY_READ, "telemetry-read", request,
+                HUB_REST_DEFAULT_CALL_MS);
 }
 
 // The fault a path segment names, NULL for none.
@@ -593,54 +577,49 @@ static const char *fault_name(const struct segment *seg) {
     return NULL;
 }
 
-static void fault(const char *which, const cJSON *body, struct hub_rest_route *out) {
+// Validates against the fault's fields and builds its request; the throttle's two rates share
+// int_field's checks, with -1 meaning "not given".
+static bool fault(const char *which, const cJSON *body, struct hub_rest_route *out) {
     static const char *const modes[] = {"normal", "drop", "delay", NULL};
+    static const char *const rates[] = {"twinPerSecond", "telemetryPerSecond"};
+    bool kick = strcmp(which, "kick") == 0;
+    bool throttle = strcmp(which, "throttle") == 0;
     const cJSON *device = field(body, "deviceId");
+    const char *mode = NULL;
+    double numbers[2] = {-1, -1}; /* delayMs, or the two rates */
     if (device != NULL &&
         (!cJSON_IsString(device) || !hub_is_valid_device_id(device->valuestring))) {
-        refuse(out, 400, NULL, "deviceId is not a valid device id: %s", id_rule);
-        return;
+        return refuse(out, 400, NULL, "deviceId is not a valid device id: %s", id_rule);
     }
-    cJSON *request = device_request(device != NULL ? device->valuestring : NULL);
-    char op[HUB_REST_MAX_OP];
-    snprintf(op, sizeof(op), "fault-%s", which);
-    if (strcmp(which, "kick") == 0 && device == NULL) {
-        cJSON_Delete(request);
-        refuse(out, 400, NULL, "deviceId is required");
-        return;
+    if (kick && device == NULL) {
+        return refuse(out, 400, NULL, "deviceId is required");
     }
-    if (strcmp(which, "twin") == 0 || strcmp(which, "method") == 0) {
-        const char *mode = NULL;
-        double delay = -1;
+    if (throttle && (!int_field(body, rates[0], 0, MAX_RATE, &numbers[0], out) ||
+                     !int_field(body, rates[1], 0, MAX_RATE, &numbers[1], out))) {
+        return false;
+    }
+    if (!kick && !throttle) {
         if (!enum_field(body, "mode", "mode", modes, &mode, out) ||
-            !int_field(body, "delayMs", 0, MAX_DELAY_MS, &delay, out)) {
-            cJSON_Delete(request);
-            return;
+            !int_field(body, "delayMs", 0, MAX_DELAY_MS, &numbers[0], out)) {
+            return false;
         }
         if (mode == NULL) {
-            cJSON_Delete(request);
-            refuse(out, 400, NULL, "mode is required: \"normal\", \"drop\" or \"delay\"");
-            return;
+            return refuse(out, 400, NULL, "mode is required: \"normal\", \"drop\" or \"delay\"");
         }
+    }
+    cJSON *request = device_request(device != NULL ? device->valuestring : NULL);
+    if (mode != NULL) {
         cJSON_AddStringToObject(request, "mode", mode);
-        if (delay >= 0) {
-            cJSON_AddNumberToObject(request, "delayMs", delay);
+    }
+    for (size_t i = 0; i < 2; i++) {
+        const char *name = throttle ? rates[i] : i == 0 ? "delayMs" : NULL;
+        if (name != NULL && numbers[i] >= 0) {
+            cJSON_AddNumberToObject(request, name, numbers[i]);
         }
     }
-    if (strcmp(which, "throttle") == 0) {
-        const char *rates[] = {"twinPerSecond", "telemetryPerSecond"};
-        for (size_t i = 0; i < 2; i++) {
-            double rate = -1;
-            if (!int_field(body, rates[i], 0, MAX_RATE, &rate, out)) {
-                cJSON_Delete(request);
-                return;
-            }
-            if (rate >= 0) {
-                cJSON_AddNumberToObject(request, rates[i], rate);
-            }
-        }
-    }
-    call(out, HUB_REST_EP_FAULT, op, request, HUB_REST_DEFAULT_CALL_MS);
+    char op[HUB_REST_MAX_OP];
+    snprintf(op, sizeof(op), "fault-%s", which);
+    return call(out, HUB_REST_EP_FAULT, op, request, HUB_REST_DEFAULT_CALL_MS);
 }
 
 static bool method_is(const struct hub_rest_request *req, const char *method) {
@@ -719,33 +698,32 @@ enum hub_result hub_rest_route(const struct hub_rest_request *req, struct hub_re
     if (req == NULL || out == NULL || req->method == NULL) {
         return HUB_ERR_INVALID;
     }
+    // The resources, as segment counts and literal segments (NULL: any value, e.g. an id).
+    static const struct {
+        size_t count;
+        const char *lit[4];
+        const char *allow;
+        size_t id_at; /* index of the device id segment, 0 for none */
+    } shapes[] = {
+        {2, {"twins", NULL}, "GET, PATCH", 1},
+        {3, {"twins", NULL, "methods"}, "POST", 1},
+        {1, {"devices"}, "GET", 0},
+        {2, {"devices", NULL}, "GET, PUT, DELETE", 1},
+        {2, {"spheresim", "health"}, "GET", 0},
+        {2, {"spheresim", "telemetry"}, "GET", 0},
+        {3, {"spheresim", "faults", NULL}, "POST", 0},
+        {4, {"spheresim", "devices", NULL, "messages"}, "POST", 2},
+        {4, {"spheresim", "devices", NULL, "connection"}, "GET", 2},
+    };
     struct path path;
     const char *allow = NULL;
-    size_t id_at = 0; /* index of the device id segment, 0 for none */
+    size_t id_at = 0;
     bool ok = split_path(req->path, &path);
-    if (ok && shape_is(&path, 2, "twins", NULL, NULL, NULL)) {
-        allow = "GET, PATCH";
-        id_at = 1;
-    } else if (ok && shape_is(&path, 3, "twins", NULL, "methods", NULL)) {
-        allow = "POST";
-        id_at = 1;
-    } else if (ok && shape_is(&path, 1, "devices", NULL, NULL, NULL)) {
-        allow = "GET";
-    } else if (ok && shape_is(&path, 2, "devices", NULL, NULL, NULL)) {
-        allow = "GET, PUT, DELETE";
-        id_at = 1;
-    } else if (ok && shape_is(&path, 2, "spheresim", "health", NULL, NULL)) {
-        allow = "GET";
-    } else if (ok && shape_is(&path, 2, "spheresim", "telemetry", NULL, NULL)) {
-        allow = "GET";
-    } else if (ok && shape_is(&path, 3, "spheresim", "faults", NULL, NULL)) {
-        allow = "POST";
-    } else if (ok && shape_is(&path, 4, "spheresim", "devices", NULL, "messages")) {
-        allow = "POST";
-        id_at = 2;
-    } else if (ok && shape_is(&path, 4, "spheresim", "devices", NULL, "connection")) {
-        allow = "GET";
-        id_at = 2;
+    for (size_t i = 0; ok && allow == NULL && i < sizeof(shapes) / sizeof(shapes[0]); i++) {
+        if (shape_is(&path, shapes[i].count, shapes[i].lit)) {
+            allow = shapes[i].allow;
+            id_at = shapes[i].id_at;
+        }
     }
     if (allow != NULL && seg_is(&path, 1, "faults") && fault_name(&path.seg[2]) == NULL) {
         refuse(out, 404, "NotFound", "no such fault: use kick, twin, method or throttle");
@@ -757,7 +735,7 @@ enum hub_result hub_rest_route(const struct hub_rest_request *req, struct hub_re
         refuse(out, 413, NULL, "request body is larger than %d bytes", HUB_REST_MAX_BODY);
     } else {
         char id[HUB_MAX_ID + 1] = "";
-        if (shape_is(&path, 2, "spheresim", "health", NULL, NULL)) {
+        if (seg_is(&path, 1, "health")) {
             out->action = HUB_REST_RESPOND;
             out->status = 200;
             out->body = strdup("{\"ok\":true}");

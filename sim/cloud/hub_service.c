@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +17,7 @@
 #include "cloud/hub_rest.h"
 #include "cloud/hub_service_client.h"
 
-#define MAX_QUERY 16
+#define MAX_QUERY 32
 #define CONNECTION_LIMIT 64
 #define IDLE_TIMEOUT_S 120
 
@@ -37,13 +38,15 @@ struct request_state {
 struct query {
     struct hub_rest_param params[MAX_QUERY];
     size_t count;
+    bool overflow;
 };
 
 static enum MHD_Result collect_query(void *cls, enum MHD_ValueKind kind, const char *key,
                                      const char *value) {
     struct query *query = cls;
     if (query->count == MAX_QUERY) {
-        return MHD_NO; /* the routes read at most three: the rest cannot matter */
+        query->overflow = true; /* refused: a parameter past the limit might be one we read */
+        return MHD_NO;
     }
     query->params[query->count].key = key;
     query->params[query->count].value = value;
@@ -111,6 +114,12 @@ static enum MHD_Result send_error(struct MHD_Connection *conn, int status, const
     return send_reply(conn, &reply, NULL);
 }
 
+static enum MHD_Result send_too_large(struct MHD_Connection *conn) {
+    char text[64];
+    snprintf(text, sizeof(text), "request body is larger than %d bytes", HUB_REST_MAX_BODY);
+    return send_error(conn, 413, text);
+}
+
 // Routes one complete request and, for a plugin operation, waits for the plugin's answer.
 static void execute(struct hub_service_client *client, const struct hub_rest_request *req,
                     struct hub_rest_response *out, const char **out_allow) {
@@ -164,7 +173,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
         char *end = NULL;
         unsigned long long declared = length != NULL ? strtoull(length, &end, 10) : 0;
         if (length != NULL && end != length && declared > HUB_REST_MAX_BODY) {
-            return send_error(conn, 413, "request body is larger than 262144 bytes");
+            return send_too_large(conn);
         }
         return MHD_YES;
     }
@@ -174,10 +183,13 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
         return ok ? MHD_YES : MHD_NO;
     }
     if (st->too_large) {
-        return send_error(conn, 413, "request body is larger than 262144 bytes");
+        return send_too_large(conn);
     }
     struct query query = {.count = 0};
     MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_query, &query);
+    if (query.overflow) {
+        return send_error(conn, 400, "more than 32 query parameters");
+    }
     struct hub_rest_request req = {
         .method = method,
         .path = url,

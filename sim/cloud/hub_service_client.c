@@ -322,11 +322,22 @@ fail:
     return -1;
 }
 
-void hub_service_client_stop(struct hub_service_client *client) {
+void hub_service_client_cancel(struct hub_service_client *client) {
     if (client == NULL) {
         return;
     }
     atomic_store(&client->stopping, true);
+    mark_down(client, "stopping");
+    pthread_mutex_lock(&client->lock);
+    pthread_cond_broadcast(&client->ready_cond);
+    pthread_mutex_unlock(&client->lock);
+}
+
+void hub_service_client_stop(struct hub_service_client *client) {
+    if (client == NULL) {
+        return;
+    }
+    hub_service_client_cancel(client);
     pthread_join(client->thread, NULL);
     mosquitto_destroy(client->mosq);
     mosquitto_lib_cleanup();
@@ -385,10 +396,12 @@ enum hub_call_result hub_service_call(struct hub_service_client *client, const c
 
     pthread_mutex_lock(&client->lock);
     monotonic_deadline(&deadline, timeout_ms < READY_WAIT_MS ? timeout_ms : READY_WAIT_MS);
-    while (!client->ready &&
+    while (!client->ready && !atomic_load(&client->stopping) &&
            pthread_cond_timedwait(&client->ready_cond, &client->lock, &deadline) != ETIMEDOUT) {
     }
-    if (!client->ready) {
+    // Checked under the lock that cancel's mark_down takes: a call either sees the stop here or
+    // is registered in time to be failed by it.
+    if (!client->ready || atomic_load(&client->stopping)) {
         pthread_mutex_unlock(&client->lock);
         result = HUB_CALL_NOT_CONNECTED;
         goto out;

@@ -35,8 +35,12 @@ enum hub_call_result {
 int hub_service_client_start(const struct hub_service_client_options *options,
                              struct hub_service_client **out_client);
 
-// Disconnects, fails calls still waiting with HUB_CALL_LOST once they wake, joins the thread and
-// frees the client. Must not race with calls still in progress. NULL is fine.
+// Fails calls still waiting (HUB_CALL_LOST) and makes new ones fail at once (NOT_CONNECTED), so
+// whoever is blocked in hub_service_call returns promptly; the client stays valid. NULL is fine.
+void hub_service_client_cancel(struct hub_service_client *client);
+
+// Cancels, disconnects, joins the thread and frees the client. No call may still be in progress
+// (cancel first, then wait for the callers to return). NULL is fine.
 void hub_service_client_stop(struct hub_service_client *client);
 
 // True while connected and subscribed to the response prefix.

@@ -15,6 +15,9 @@
 //
 // The service client authenticates with client id and username SPHERESIM_SERVICE_CLIENT_ID and
 // the password in <hub state dir>/service.token (random, mode 0600, created by `hub start`).
+// Other tools may connect beside it as SPHERESIM_SERVICE_CLIENT_ID "-" + 1..32 of [A-Za-z0-9-]
+// (same username and password), so they never take over the HTTP service's connection; each
+// gets the answers to its own requests.
 #pragma once
 
 #define SPHERESIM_SERVICE_CLIENT_ID "spheresim-service"
@@ -56,4 +59,7 @@
 // fault-twin      {"deviceId"?,"mode":"normal"|"drop"|"delay","delayMs"?}  -> 204
 // fault-method    {"deviceId"?,"mode":"normal"|"drop"|"delay","delayMs"?}  -> 204
 // fault-throttle  {"deviceId"?,"twinPerSecond"?,"telemetryPerSecond"?}   -> 204 (0 = unlimited)
+// fault-clock     {"advanceSeconds"}                  -> {"offsetSeconds"}: moves the hub's clock
+//                                                        forward (C2D expiry, method timeouts);
+//                                                        for tests, not routed by the HTTP service
 // clang-format on

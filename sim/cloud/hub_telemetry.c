@@ -4,11 +4,13 @@
 
 #include "cloud/hub_telemetry.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
+#include <openssl/evp.h>
 
 struct system_name {
     const char *wire;  // decoded key as the device sends it
@@ -131,4 +133,80 @@ out:
     cJSON_free(system);
     cJSON_free(app);
     return result;
+}
+
+bool hub_telemetry_is_text(const void *body, size_t len) {
+    const unsigned char *s = body;
+    size_t i = 0;
+    while (i < len) {
+        unsigned char c = s[i];
+        size_t extra;
+        unsigned long cp;
+        unsigned long min;
+        if (c == 0) {
+            return false;
+        }
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        if (c >= 0xc2 && c <= 0xdf) {
+            extra = 1, cp = c & 0x1fu, min = 0x80;
+        } else if ((c & 0xf0) == 0xe0) {
+            extra = 2, cp = c & 0x0fu, min = 0x800;
+        } else if (c >= 0xf0 && c <= 0xf4) {
+            extra = 3, cp = c & 0x07u, min = 0x10000;
+        } else {
+            return false;
+        }
+        if (len - i <= extra) {
+            return false;
+        }
+        for (size_t k = 1; k <= extra; k++) {
+            if ((s[i + k] & 0xc0) != 0x80) {
+                return false;
+            }
+            cp = (cp << 6) | (s[i + k] & 0x3fu);
+        }
+        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
+            return false;
+        }
+        i += extra + 1;
+    }
+    return true;
+}
+
+cJSON *hub_telemetry_to_json(const struct hub_telemetry *message) {
+    bool text = hub_telemetry_is_text(message->body, message->body_len);
+    char *body = NULL;
+    if (text) {
+        body = strndup(message->body != NULL ? message->body : "", message->body_len);
+    } else if (message->body_len <= (size_t)INT32_MAX / 2) {
+        body = malloc(4 * ((message->body_len + 2) / 3) + 1);
+        if (body != NULL) {
+            EVP_EncodeBlock((unsigned char *)body, message->body, (int)message->body_len);
+        }
+    }
+    cJSON *item = body != NULL ? cJSON_CreateObject() : NULL;
+    if (item == NULL) {
+        free(body);
+        return NULL;
+    }
+    // A property text that is not JSON (a database edited by hand) shows as an empty object.
+    cJSON *system = cJSON_Parse(message->system_properties);
+    cJSON *app = cJSON_Parse(message->properties);
+    bool ok = cJSON_AddNumberToObject(item, "sequence", (double)message->sequence) != NULL &&
+              cJSON_AddStringToObject(item, "deviceId", message->device_id) != NULL &&
+              cJSON_AddStringToObject(item, "enqueuedTime", message->enqueued_time) != NULL &&
+              cJSON_AddItemToObject(item, "systemProperties",
+                                    system != NULL ? system : cJSON_CreateObject()) &&
+              cJSON_AddItemToObject(item, "properties", app != NULL ? app : cJSON_CreateObject()) &&
+              cJSON_AddStringToObject(item, "body", body) != NULL &&
+              cJSON_AddStringToObject(item, "bodyEncoding", text ? "utf-8" : "base64") != NULL;
+    free(body);
+    if (!ok) {
+        cJSON_Delete(item);
+        return NULL;
+    }
+    return item;
 }

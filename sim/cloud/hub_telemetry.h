@@ -17,6 +17,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <cjson/cJSON.h>
+
 #include "cloud/hub_protocol.h"
 #include "cloud/hub_store.h"
 
@@ -38,3 +40,12 @@ struct hub_telemetry_input {
 // HUB_ERR_INTERNAL when memory or the store fails. reason gets a one-line explanation on error.
 enum hub_result hub_telemetry_accept(struct hub_store *store, const struct hub_telemetry_input *in,
                                      long long *out_sequence, char *reason, size_t reason_size);
+
+// One stored message as service callers and `hub telemetry --json` show it: {"sequence",
+// "deviceId","enqueuedTime","systemProperties","properties","body","bodyEncoding"}, the body as
+// text when it is valid UTF-8 without NUL ("utf-8"), else base64 ("base64"). NULL when out of
+// memory.
+cJSON *hub_telemetry_to_json(const struct hub_telemetry *message);
+
+// True for len bytes of well-formed UTF-8 without NUL: bodies that can be shown as text.
+bool hub_telemetry_is_text(const void *body, size_t len);

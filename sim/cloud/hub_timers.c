@@ -35,6 +35,7 @@ int hub_timers_add(struct hub_timers *timers, long long due_ms, const char *clie
     if (payload_len > 0) {
         memcpy(t.payload, payload, payload_len);
     }
+    ((char *)t.payload)[payload_len] = '\0';
     t.payload_len = payload_len;
     timers->next_seq++;
     timers->items[timers->count++] = t;

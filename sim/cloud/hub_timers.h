@@ -18,7 +18,7 @@ struct hub_timer {
     long long seq;  // insertion order, so equal due times keep their order
     char client_id[HUB_MAX_ID + 1];
     char *topic;
-    void *payload;
+    void *payload;  // payload_len bytes, and a NUL after them
     size_t payload_len;
     int qos;
 };

@@ -59,6 +59,59 @@ static void handle_gpio_open(struct sim_device *device, const struct devbus_msg 
     }
 }
 
+static bool manifest_lists(const char (*items)[32], size_t count, const char *name) {
+    for (size_t i = 0; i < count; i++) {
+        if (strcmp(items[i], name) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static void handle_i2c_open(struct sim_device *device, const struct devbus_msg *request,
+                            struct devbus_msg *reply, int *out_fd) {
+    struct sim_i2c_bus *bus = sim_board_i2c(&device->board, request->arg[0]);
+    if (bus == NULL) {
+        fail(reply, ENODEV);
+        return;
+    }
+    const struct sim_manifest_capabilities *caps = &device->manifest.caps;
+    char capability[32];
+    snprintf(capability, sizeof(capability), "I2cMaster:%s", bus->manifest_name);
+    if (!check_capability(
+            device, manifest_lists(caps->i2c_master, caps->i2c_master_count, bus->manifest_name),
+            capability, "I2CMaster_Open")) {
+        fail(reply, EACCES);
+        return;
+    }
+    int err = sim_i2c_bus_open(bus, out_fd);
+    if (err != 0) {
+        fail(reply, err);
+    }
+}
+
+static void handle_adc_open(struct sim_device *device, const struct devbus_msg *request,
+                            struct devbus_msg *reply, int *out_fd) {
+    struct sim_adc *adc = &device->board.adc;
+    // The MT3620 has one controller, id 0.
+    if (request->arg[0] != 0 || !adc->exists) {
+        fail(reply, ENODEV);
+        return;
+    }
+    const struct sim_manifest_capabilities *caps = &device->manifest.caps;
+    char capability[48];
+    snprintf(capability, sizeof(capability), "Adc:%s", adc->manifest_name);
+    if (!check_capability(device, manifest_lists(caps->adc, caps->adc_count, adc->manifest_name),
+                          capability, "ADC_Open")) {
+        fail(reply, EACCES);
+        return;
+    }
+    int err = sim_adc_open(adc, out_fd);
+    if (err != 0) {
+        fail(reply, err);
+    }
+}
+
 static bool mutable_storage_granted(struct sim_device *device, const char *what) {
     const struct sim_manifest_capabilities *caps = &device->manifest.caps;
     return check_capability(device, caps->mutable_storage && caps->mutable_storage_kb > 0,
@@ -266,6 +319,12 @@ void sim_bus_handle(struct sim_device *device, const struct devbus_msg *request,
         case DEVBUS_OP_GPIO_OPEN_INPUT:
         case DEVBUS_OP_GPIO_OPEN_OUTPUT:
             handle_gpio_open(device, request, out_reply, out_fd);
+            break;
+        case DEVBUS_OP_I2C_OPEN:
+            handle_i2c_open(device, request, out_reply, out_fd);
+            break;
+        case DEVBUS_OP_ADC_OPEN:
+            handle_adc_open(device, request, out_reply, out_fd);
             break;
         case DEVBUS_OP_STORAGE_OPEN_MUTABLE:
         case DEVBUS_OP_STORAGE_DELETE_MUTABLE:

@@ -5,6 +5,7 @@
 #include "os/ctl_commands.h"
 
 #include <cjson/cJSON.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -13,8 +14,17 @@
 #define COUNT_OF(a) (sizeof(a) / sizeof((a)[0]))
 #define GPIO_ID_ERROR "gpio: \"id\" must be the number of a GPIO this board has"
 
+// Seeds up to 2^53: every one survives the trip through a JSON number exactly.
+#define MAX_SEED 9007199254740992.0
+
 static const char *const button_actions[] = {
     [SIM_CTL_PRESS] = "press", [SIM_CTL_RELEASE] = "release", [SIM_CTL_CLICK] = "click"};
+
+// KEEP's "" never matches: a request names the wiring it wants.
+static const char *const wiring_names[] = {[SIM_CTL_WIRING_KEEP] = "",
+                                           [SIM_CTL_WIRING_CONNECTED] = "connected",
+                                           [SIM_CTL_WIRING_DISCONNECTED] = "disconnected",
+                                           [SIM_CTL_WIRING_HUNG] = "hung"};
 
 static const char *state_name(enum sim_app_state state) {
     switch (state) {
@@ -75,6 +85,38 @@ static void add_gpio_status(cJSON *root, const struct sim_board *board) {
     }
 }
 
+static const char *link_name(enum sim_i2c_link link) {
+    switch (link) {
+        case SIM_I2C_LINK_DISCONNECTED:
+            return wiring_names[SIM_CTL_WIRING_DISCONNECTED];
+        case SIM_I2C_LINK_HUNG:
+            return wiring_names[SIM_CTL_WIRING_HUNG];
+        default:
+            return wiring_names[SIM_CTL_WIRING_CONNECTED];
+    }
+}
+
+// The sensors as the outside world sets them and as the app would read them now.
+static void add_sensor_status(cJSON *root, struct sim_board *board) {
+    const struct sim_lsm6ds3 *sensor = &board->temperature_sensor;
+    const struct sim_adc *adc = &board->adc;
+    const struct sim_i2c_target *target = sim_board_temperature_target(board);
+    cJSON *sensors = cJSON_AddObjectToObject(root, "sensors");
+    cJSON_AddNumberToObject(sensors, "temperature_c", sensor->temperature_c);
+    cJSON_AddNumberToObject(sensors, "temperature_reading_c", sim_lsm6ds3_reading_c(sensor));
+    cJSON_AddNumberToObject(sensors, "potentiometer_v", adc->input_v[board->potentiometer_channel]);
+    cJSON_AddNumberToObject(sensors, "adc_reference_v", adc->reference_v);
+    cJSON *inputs = cJSON_AddArrayToObject(sensors, "adc_inputs_v");
+    for (size_t i = 0; i < SIM_ADC_CHANNELS; i++) {
+        cJSON_AddItemToArray(inputs, cJSON_CreateNumber(adc->input_v[i]));
+    }
+    cJSON *faults = cJSON_AddObjectToObject(sensors, "faults");
+    cJSON_AddBoolToObject(faults, "temperature_stuck", sensor->stuck);
+    cJSON_AddNumberToObject(faults, "temperature_noise_sigma_c", sensor->noise_sigma_c);
+    cJSON_AddStringToObject(faults, "temperature_link",
+                            link_name(target != NULL ? target->link : SIM_I2C_LINK_CONNECTED));
+}
+
 static void add_status(cJSON *root, const struct sim_supervisor *s) {
     const struct sim_device *d = s->device;
     char stamp[40];
@@ -113,6 +155,7 @@ static void add_status(cJSON *root, const struct sim_supervisor *s) {
                       sim_device_networking_ready(d);
     cJSON_AddBoolToObject(root, "device_auth_ready", auth_ready);
     add_gpio_status(root, &d->board);
+    add_sensor_status(root, &s->device->board);
 }
 
 // The position of s in names, or count when it is not there.
@@ -124,12 +167,90 @@ static size_t index_of(const char *s, const char *const *names, size_t count) {
     return i;
 }
 
+// A finite JSON number (cJSON turns an overflowing literal such as 1e999 into infinity).
+static bool is_finite_number(const cJSON *item) {
+    return cJSON_IsNumber(item) && isfinite(item->valuedouble);
+}
+
+static const char *parse_sensor(const cJSON *request, struct sim_ctl_sensor_change *out) {
+    const cJSON *sensor = cJSON_GetObjectItemCaseSensitive(request, "sensor");
+    if (!cJSON_IsString(sensor) || strcmp(sensor->valuestring, "temperature") != 0) {
+        return "sensor: \"sensor\" must be temperature";
+    }
+    const cJSON *celsius = cJSON_GetObjectItemCaseSensitive(request, "celsius");
+    const cJSON *stuck = cJSON_GetObjectItemCaseSensitive(request, "stuck");
+    const cJSON *noise = cJSON_GetObjectItemCaseSensitive(request, "noise");
+    const cJSON *seed = cJSON_GetObjectItemCaseSensitive(request, "seed");
+    const cJSON *link = cJSON_GetObjectItemCaseSensitive(request, "link");
+    if (celsius != NULL) {
+        if (!is_finite_number(celsius)) {
+            return "sensor: \"celsius\" must be a number";
+        }
+        out->set_celsius = true;
+        out->celsius = celsius->valuedouble;
+    }
+    if (stuck != NULL) {
+        if (!cJSON_IsBool(stuck)) {
+            return "sensor: \"stuck\" must be true or false";
+        }
+        out->stuck = cJSON_IsTrue(stuck) ? SIM_CTL_STUCK_ON : SIM_CTL_STUCK_OFF;
+    }
+    if (noise != NULL) {
+        if (!is_finite_number(noise) || noise->valuedouble < 0) {
+            return "sensor: \"noise\" must be a standard deviation in °C, 0 or more";
+        }
+        out->set_noise = true;
+        out->noise_sigma_c = noise->valuedouble;
+    }
+    if (seed != NULL) {
+        if (noise == NULL) {
+            return "sensor: \"seed\" only goes with \"noise\"";
+        }
+        if (!cJSON_IsNumber(seed) || seed->valuedouble < 0 || seed->valuedouble > MAX_SEED ||
+            seed->valuedouble != floor(seed->valuedouble)) {
+            return "sensor: \"seed\" must be a whole number from 0 to 2^53";
+        }
+        out->noise_seed = (uint64_t)seed->valuedouble;
+    }
+    if (link != NULL) {
+        size_t w = cJSON_IsString(link)
+                       ? index_of(link->valuestring, wiring_names, COUNT_OF(wiring_names))
+                       : SIM_CTL_WIRING_KEEP;
+        if (w == SIM_CTL_WIRING_KEEP || w == COUNT_OF(wiring_names)) {
+            return "sensor: \"link\" must be connected, disconnected or hung";
+        }
+        out->wiring = (enum sim_ctl_wiring)w;
+    }
+    return NULL;
+}
+
+static const char *parse_volts(const cJSON *request, const char *error, double *out_volts) {
+    const cJSON *volts = cJSON_GetObjectItemCaseSensitive(request, "volts");
+    if (!is_finite_number(volts)) {
+        return error;
+    }
+    *out_volts = volts->valuedouble;
+    return NULL;
+}
+
+static const char *parse_adc(const cJSON *request, struct sim_ctl_request *out) {
+    const cJSON *channel = cJSON_GetObjectItemCaseSensitive(request, "channel");
+    if (!cJSON_IsNumber(channel) || channel->valuedouble < 0 ||
+        channel->valuedouble >= SIM_ADC_CHANNELS ||
+        channel->valuedouble != floor(channel->valuedouble)) {
+        return "adc: \"channel\" must be an ADC channel, 0 to 7";
+    }
+    out->adc_channel = (uint32_t)channel->valuedouble;
+    return parse_volts(request, "adc: \"volts\" must be a number", &out->volts);
+}
+
 static const char *parse_fields(const cJSON *request, struct sim_ctl_request *out) {
     static const char *const commands[] = {
         [SIM_CTL_STATUS] = "status",     [SIM_CTL_BUTTON] = "button",
         [SIM_CTL_GPIO] = "gpio",         [SIM_CTL_NET] = "net",
         [SIM_CTL_REBOOT] = "reboot",     [SIM_CTL_POWER_OFF] = "power-off",
-        [SIM_CTL_POWER_ON] = "power-on",
+        [SIM_CTL_POWER_ON] = "power-on", [SIM_CTL_SENSOR] = "sensor",
+        [SIM_CTL_ADC] = "adc",           [SIM_CTL_POTENTIOMETER] = "potentiometer",
     };
     const cJSON *cmd = cJSON_GetObjectItemCaseSensitive(request, "cmd");
     if (!cJSON_IsString(cmd)) {
@@ -137,8 +258,8 @@ static const char *parse_fields(const cJSON *request, struct sim_ctl_request *ou
     }
     size_t which = index_of(cmd->valuestring, commands, COUNT_OF(commands));
     if (which == COUNT_OF(commands)) {
-        return "request: unknown \"cmd\" (expected status, button, gpio, net, reboot, power-off "
-               "or power-on)";
+        return "request: unknown \"cmd\" (expected status, button, gpio, net, reboot, power-off, "
+               "power-on, sensor, adc or potentiometer)";
     }
     out->cmd = (enum sim_ctl_cmd)which;
     if (out->cmd == SIM_CTL_BUTTON) {
@@ -169,6 +290,12 @@ static const char *parse_fields(const cJSON *request, struct sim_ctl_request *ou
             return "net: \"state\" must be up or down";
         }
         out->link_up = strcmp(state->valuestring, "up") == 0;
+    } else if (out->cmd == SIM_CTL_SENSOR) {
+        return parse_sensor(request, &out->sensor);
+    } else if (out->cmd == SIM_CTL_ADC) {
+        return parse_adc(request, out);
+    } else if (out->cmd == SIM_CTL_POTENTIOMETER) {
+        return parse_volts(request, "potentiometer: \"volts\" must be a number", &out->volts);
     }
     return NULL;
 }
@@ -180,6 +307,48 @@ int sim_ctl_parse(const char *line, struct sim_ctl_request *out_request, const c
         cJSON_IsObject(request) ? parse_fields(request, out_request) : "request: not a JSON object";
     cJSON_Delete(request);
     return *out_error == NULL ? 0 : -1;
+}
+
+static void apply_sensor_change(struct sim_device *d, const struct sim_ctl_sensor_change *c) {
+    struct sim_lsm6ds3 *sensor = &d->board.temperature_sensor;
+    if (c->set_celsius) {
+        sim_lsm6ds3_set_temperature(sensor, c->celsius);
+        sim_device_log_os(&d->log, "temperature set to %g °C", c->celsius);
+    }
+    if (c->stuck != SIM_CTL_STUCK_KEEP) {
+        sim_lsm6ds3_set_stuck(sensor, c->stuck == SIM_CTL_STUCK_ON);
+        sim_device_log_os(&d->log, "fault: temperature sensor %s",
+                          sensor->stuck ? "stuck" : "unstuck");
+    }
+    if (c->set_noise) {
+        sim_lsm6ds3_set_noise(sensor, c->noise_sigma_c, c->noise_seed);
+        sim_device_log_os(&d->log, "fault: temperature noise sigma %g °C (seed %llu)",
+                          c->noise_sigma_c, (unsigned long long)c->noise_seed);
+    }
+    struct sim_i2c_target *target = sim_board_temperature_target(&d->board);
+    if (c->wiring != SIM_CTL_WIRING_KEEP && target != NULL) {
+        static const enum sim_i2c_link links[] = {
+            [SIM_CTL_WIRING_CONNECTED] = SIM_I2C_LINK_CONNECTED,
+            [SIM_CTL_WIRING_DISCONNECTED] = SIM_I2C_LINK_DISCONNECTED,
+            [SIM_CTL_WIRING_HUNG] = SIM_I2C_LINK_HUNG};
+        target->link = links[c->wiring];
+        sim_device_log_os(&d->log, "fault: temperature sensor %s", wiring_names[c->wiring]);
+    }
+}
+
+// Sets an ADC pin and answers with what a poll would now read.
+static const char *set_adc_input(struct sim_device *d, uint32_t channel, double volts,
+                                 cJSON *reply) {
+    uint32_t sample = 0;
+    if (sim_adc_set_input(&d->board.adc, channel, volts) != 0 ||
+        sim_adc_sample(&d->board.adc, channel, &sample) != 0) {
+        return "adc: \"channel\" must be an ADC channel, 0 to 7";
+    }
+    sim_device_log_os(&d->log, "ADC channel %u set to %g V", (unsigned)channel, volts);
+    cJSON_AddNumberToObject(reply, "channel", channel);
+    cJSON_AddNumberToObject(reply, "volts", volts);
+    cJSON_AddNumberToObject(reply, "sample", sample);
+    return NULL;
 }
 
 static const char *execute(struct sim_supervisor *s, const struct sim_ctl_request *request,
@@ -224,6 +393,16 @@ static const char *execute(struct sim_supervisor *s, const struct sim_ctl_reques
         case SIM_CTL_POWER_ON:
             sim_supervisor_power_on(s);
             break;
+        case SIM_CTL_SENSOR:
+            apply_sensor_change(s->device, &request->sensor);
+            // The reply carries the sensors' state, so a request without changes reads it.
+            add_sensor_status(reply, &s->device->board);
+            break;
+        case SIM_CTL_ADC:
+            return set_adc_input(s->device, request->adc_channel, request->volts, reply);
+        case SIM_CTL_POTENTIOMETER:
+            return set_adc_input(s->device, s->device->board.potentiometer_channel, request->volts,
+                                 reply);
     }
     return NULL;
 }

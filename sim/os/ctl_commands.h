@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: MIT
 // What each control request does to a running device, and the device status it reports.
 // Requests are JSON objects with a "cmd" member: status, button, gpio, net, reboot, power-off,
-// power-on. Replies are JSON objects with "ok" and either the result or "error".
+// power-on, sensor, adc, potentiometer. Replies are JSON objects with "ok" and either the result
+// or "error".
 #pragma once
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct sim_supervisor;
 
@@ -17,17 +19,42 @@ enum sim_ctl_cmd {
     SIM_CTL_REBOOT,
     SIM_CTL_POWER_OFF,
     SIM_CTL_POWER_ON,
+    SIM_CTL_SENSOR,         // the temperature sensor: value and fault knobs
+    SIM_CTL_ADC,            // the voltage on an ADC channel's pin
+    SIM_CTL_POTENTIOMETER,  // the voltage on the potentiometer's ADC channel
 };
 
 enum sim_ctl_button_action { SIM_CTL_PRESS = 0, SIM_CTL_RELEASE, SIM_CTL_CLICK };
+
+// Fault knobs of `sensor`; KEEP leaves the current state.
+enum sim_ctl_stuck { SIM_CTL_STUCK_KEEP = 0, SIM_CTL_STUCK_ON, SIM_CTL_STUCK_OFF };
+enum sim_ctl_wiring {
+    SIM_CTL_WIRING_KEEP = 0,
+    SIM_CTL_WIRING_CONNECTED,
+    SIM_CTL_WIRING_DISCONNECTED,  // the sensor stops acknowledging: ENXIO
+    SIM_CTL_WIRING_HUNG,          // the sensor holds the clock: ETIMEDOUT
+};
+
+struct sim_ctl_sensor_change {
+    bool set_celsius;
+    double celsius;  // any finite value; the sensor's output saturates
+    enum sim_ctl_stuck stuck;
+    bool set_noise;
+    double noise_sigma_c;  // >= 0; 0 turns the noise off
+    uint64_t noise_seed;
+    enum sim_ctl_wiring wiring;
+};
 
 // A request whose fields have been checked; only those its cmd uses are set.
 struct sim_ctl_request {
     enum sim_ctl_cmd cmd;
     char button;  // button: 'A' or 'B'
     enum sim_ctl_button_action action;
-    int gpio_id;   // gpio: an integer, not yet checked against the board
-    bool link_up;  // net
+    int gpio_id;                          // gpio: an integer, not yet checked against the board
+    bool link_up;                         // net
+    struct sim_ctl_sensor_change sensor;  // sensor (only "temperature" exists)
+    uint32_t adc_channel;                 // adc: below SIM_ADC_CHANNELS
+    double volts;                         // adc, potentiometer: any finite value
 };
 
 // Parses one request line (NUL-terminated, untrusted) without touching any device. Returns 0 with

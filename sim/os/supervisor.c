@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The device OS's main loop; see supervisor.h. One thread, one epoll set: the app's bus, its
-// output, its GPIO channels, the control socket and a signalfd, with the nearest deadline (the
-// SIGKILL after SIGTERM, a restart, a click's release) as the wait timeout.
+// output, its peripheral channels, the control socket and a signalfd, with the nearest deadline
+// (the SIGKILL after SIGTERM, a restart, a click's release) as the wait timeout.
 #include "os/supervisor.h"
 
 #include <errno.h>
@@ -27,7 +27,14 @@
 #define CERT_RENEW_MARGIN_S 3600
 #define CERT_VALIDITY_S 86400
 
-enum watch_kind { WATCH_SIGNAL = 1, WATCH_BUS, WATCH_OUTPUT, WATCH_GPIO, WATCH_CTL, WATCH_CLIENT };
+enum watch_kind {
+    WATCH_SIGNAL = 1,
+    WATCH_BUS,
+    WATCH_OUTPUT,
+    WATCH_CHANNEL,
+    WATCH_CTL,
+    WATCH_CLIENT
+};
 
 static uint64_t tag(enum watch_kind kind, uint32_t index) {
     return ((uint64_t)kind << 32) | index;
@@ -46,20 +53,20 @@ static struct sim_device_log *device_log(struct sim_supervisor *s) {
     return &s->device->log;
 }
 
-// Keeps the epoll set in step with the board's open GPIO channels.
-static void sync_gpio_watches(struct sim_supervisor *s) {
-    for (int id = 0; id < SIM_BOARD_MAX_GPIO; id++) {
-        int fd = s->device->board.pins[id].channel_fd;
-        if (s->gpio_watched[id] == fd) {
+// Keeps the epoll set in step with the board's open peripheral channels, slot by slot.
+static void sync_channel_watches(struct sim_supervisor *s) {
+    for (int slot = 0; slot < SIM_BOARD_CHANNEL_SLOTS; slot++) {
+        int fd = sim_board_channel_fd(&s->device->board, slot);
+        if (s->channel_watched[slot] == fd) {
             continue;
         }
-        if (s->gpio_watched[id] >= 0) {
+        if (s->channel_watched[slot] >= 0) {
             // The board already closed the old descriptor, which removed it from the set.
-            s->gpio_watched[id] = -1;
+            s->channel_watched[slot] = -1;
         }
         if (fd >= 0) {
-            watch(s, fd, WATCH_GPIO, (uint32_t)id);
-            s->gpio_watched[id] = fd;
+            watch(s, fd, WATCH_CHANNEL, (uint32_t)slot);
+            s->channel_watched[slot] = fd;
         }
     }
 }
@@ -125,7 +132,7 @@ static void boot(struct sim_supervisor *s) {
     struct sim_device *d = s->device;
     sim_clock_reboot(&d->clock);
     sim_board_reset(&d->board);
-    sync_gpio_watches(s);
+    sync_channel_watches(s);
     d->network.interface_enabled = true;
     d->network.time_synced = d->network.link_up;
     d->power_profile = 2;  // HighPerformance: the default, not kept across reboots
@@ -239,7 +246,7 @@ static void handle_app_exit(struct sim_supervisor *s, int status) {
     close(s->app.bus_fd);
     close(s->app.output_fd);
     sim_board_release_all(&d->board);
-    sync_gpio_watches(s);
+    sync_channel_watches(s);
     if (d->sysevent_fd >= 0) {
         close(d->sysevent_fd);
         d->sysevent_fd = -1;
@@ -358,7 +365,7 @@ static void serve_bus(struct sim_supervisor *s) {
         if (fd_to_pass >= 0) {
             close(fd_to_pass);
         }
-        sync_gpio_watches(s);
+        sync_channel_watches(s);
         act_on_power_request(s);
     }
 }
@@ -488,9 +495,9 @@ static void dispatch(struct sim_supervisor *s, uint64_t data) {
                 serve_output(s);
             }
             break;
-        case WATCH_GPIO:
-            if (!sim_board_gpio_serve(&s->device->board, (int)index)) {
-                sync_gpio_watches(s);
+        case WATCH_CHANNEL:
+            if (!sim_board_channel_serve(&s->device->board, (int)index)) {
+                sync_channel_watches(s);
             }
             break;
         case WATCH_CTL:
@@ -558,8 +565,8 @@ int sim_supervisor_run(struct sim_supervisor *s, struct sim_device *device, bool
     for (size_t i = 0; i < SIM_CTL_MAX_CLIENTS; i++) {
         s->clients[i].fd = -1;
     }
-    for (int id = 0; id < SIM_BOARD_MAX_GPIO; id++) {
-        s->gpio_watched[id] = -1;
+    for (int slot = 0; slot < SIM_BOARD_CHANNEL_SLOTS; slot++) {
+        s->channel_watched[slot] = -1;
     }
     if (setup(s, ctl_path) != 0) {
         teardown(s, ctl_path);
@@ -604,7 +611,7 @@ void sim_supervisor_power_off(struct sim_supervisor *s) {
     }
     s->restart_deadline_ms = 0;
     sim_board_reset(&s->device->board);
-    sync_gpio_watches(s);
+    sync_channel_watches(s);
     s->state = SIM_APP_POWERED_OFF;
 }
 

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
-// The device OS's main loop: starts the app, serves its bus and GPIO channels, logs its output,
-// restarts it when it exits (with a back-off while it keeps crashing), and carries out reboots,
-// power-downs and stops the way the device does: SIGTERM, then SIGKILL 2 s later; a power cut
-// kills without warning. It also answers `spheresim ctl` on the device's control socket.
+// The device OS's main loop: starts the app, serves its bus and peripheral channels, logs its
+// output, restarts it when it exits (with a back-off while it keeps crashing), and carries out
+// reboots, power-downs and stops the way the device does: SIGTERM, then SIGKILL 2 s later; a power
+// cut kills without warning. It also answers `spheresim ctl` on the device's control socket.
 #pragma once
 
 #include <stdbool.h>
@@ -48,7 +48,7 @@ struct sim_supervisor {
     int signal_fd;
     int ctl_fd;
     struct sim_ctl_client clients[SIM_CTL_MAX_CLIENTS];
-    int gpio_watched[SIM_BOARD_MAX_GPIO];  // the channel fd registered in epoll, or -1
+    int channel_watched[SIM_BOARD_CHANNEL_SLOTS];  // by board slot: the fd in epoll, or -1
 
     enum sim_app_state state;
     enum sim_after_exit after_exit;

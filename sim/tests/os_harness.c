@@ -31,17 +31,17 @@ static void *serve(void *unused) {
     static struct devbus_msg request;
     static struct devbus_msg reply;
     for (;;) {
-        struct pollfd fds[2 + SIM_BOARD_MAX_GPIO];
-        int ids[2 + SIM_BOARD_MAX_GPIO];
+        struct pollfd fds[2 + SIM_BOARD_CHANNEL_SLOTS];
+        int slots[2 + SIM_BOARD_CHANNEL_SLOTS];
         nfds_t count = 0;
         fds[count++] = (struct pollfd){.fd = stop_pipe[0], .events = POLLIN};
         fds[count++] = (struct pollfd){.fd = os_end, .events = POLLIN};
         pthread_mutex_lock(&device_lock);
-        for (int id = 0; id < SIM_BOARD_MAX_GPIO; id++) {
-            if (device.board.pins[id].channel_fd >= 0) {
-                ids[count] = id;
-                fds[count++] =
-                    (struct pollfd){.fd = device.board.pins[id].channel_fd, .events = POLLIN};
+        for (int slot = 0; slot < SIM_BOARD_CHANNEL_SLOTS; slot++) {
+            int fd = sim_board_channel_fd(&device.board, slot);
+            if (fd >= 0) {
+                slots[count] = slot;
+                fds[count++] = (struct pollfd){.fd = fd, .events = POLLIN};
             }
         }
         pthread_mutex_unlock(&device_lock);
@@ -65,24 +65,29 @@ static void *serve(void *unused) {
         }
         for (nfds_t i = 2; i < count; i++) {
             if (fds[i].revents != 0) {
-                sim_board_gpio_serve(&device.board, ids[i]);
+                sim_board_channel_serve(&device.board, slots[i]);
             }
         }
         pthread_mutex_unlock(&device_lock);
     }
 }
 
-struct sim_device *os_harness_start(const char *manifest_json) {
+static void load_manifest(const char *manifest_json) {
     char err[1024];
     static struct sim_hwdef hw;
-    if (sim_hwdef_load(sim_hwdef_default_for_board("mt3620_rdb"), &hw, err, sizeof(err)) !=
-        SIM_HWDEF_OK) {
+    if (hw.count == 0 && sim_hwdef_load(sim_hwdef_default_for_board("mt3620_rdb"), &hw, err,
+                                        sizeof(err)) != SIM_HWDEF_OK) {
         die("hardware definition", err);
     }
     if (sim_manifest_parse(manifest_json, strlen(manifest_json), "test_manifest.json", &hw,
                            &device.manifest, err, sizeof(err)) != SIM_MANIFEST_OK) {
         die("manifest", err);
     }
+}
+
+struct sim_device *os_harness_start(const char *manifest_json) {
+    char err[1024];
+    load_manifest(manifest_json);
     if (sim_board_init(&device.board, "mt3620_rdb", err, sizeof(err)) != SIM_BOARD_OK) {
         die("board", err);
     }
@@ -123,4 +128,18 @@ void os_harness_stop(void) {
     char command[PATH_MAX + 16];
     snprintf(command, sizeof(command), "rm -rf '%s'", device.dir);
     (void)!system(command);
+}
+
+void os_harness_set_manifest(const char *manifest_json) {
+    pthread_mutex_lock(&device_lock);
+    load_manifest(manifest_json);
+    pthread_mutex_unlock(&device_lock);
+}
+
+void os_harness_lock(void) {
+    pthread_mutex_lock(&device_lock);
+}
+
+void os_harness_unlock(void) {
+    pthread_mutex_unlock(&device_lock);
 }

@@ -5,7 +5,8 @@
 # mosquitto_pub driven by a small Python script) answers $spheresim/service/req/# with canned
 # replies and logs every request it got. The test then drives the REST API with curl and the
 # service CLI verbs, restarts the broker under the service, and stops the service. Everything
-# runs on free loopback ports in a private temporary directory, removed on exit, pass or fail.
+# runs on free loopback ports in a private temporary directory, removed on exit, pass or fail
+# (KEEP_TEST_DIR=1 keeps it for a look at the logs).
 set -euo pipefail
 
 : "${SPHERESIM:?run through ctest (SPHERESIM is the spheresim binary)}"
@@ -41,9 +42,11 @@ cleanup() {
             tail -n 40 "$TEST_DIR/$log" >&2
         done
     fi
-    rm -rf "$TEST_DIR"
+    [ -n "${KEEP_TEST_DIR:-}" ] || rm -rf "$TEST_DIR"
 }
 trap cleanup EXIT
+trap 'exit 143' TERM
+trap 'exit 130' INT
 
 fail() {
     echo "FAIL: $*" >&2
@@ -141,6 +144,8 @@ def answer(op, rid, request):
             return publish(rid, 404, {"message": "device offline is not connected"})
         if name == "slow":
             return publish(rid, 504, {"message": "device dev1 did not answer within 5 s"})
+        if name == "never":  # a device that never answers, for the shutdown check
+            return None
         if name == "fail":
             return publish(rid, 200, {"status": 500, "payload": {"error": "boom"}})
         reply = {"status": 200, "payload": {"method": name, "echo": request.get("payload")}}
@@ -366,7 +371,8 @@ grep -q '^c2d-send {"deviceId":"dev1","body":"hi there","properties":{"color":"r
 if hub c2d dev1 x --property novalue 2>/dev/null; then fail "--property without = accepted"; fi
 hub telemetry dev1 --after 1 |
     python3 -c 'import json,sys; b = json.load(sys.stdin); assert [m["sequence"] for m in b["messages"]] == [2, 3]'
-hub telemetry dev1 --follow >follow.out 2>follow.err &
+# Run directly, not through the hub function, so SIGINT reaches spheresim and not a subshell.
+"$SPHERESIM" hub telemetry dev1 --follow --state-dir "$STATE" >follow.out 2>follow.err &
 FOLLOW=$!
 sleep 1
 kill -INT "$FOLLOW"
@@ -401,8 +407,21 @@ if "$SPHERESIM" hub serve --state-dir "$STATE" --http-port 0 2>err.txt; then
     fail "a second service started"
 fi
 grep -q "already runs" err.txt || fail "second service reason: $(cat err.txt)"
+# A method call still waiting for its device must not hold up the shutdown.
+http POST /twins/dev1/methods '{"methodName":"never","responseTimeoutInSeconds":300}' >never.out &
+NEVER=$!
+for _ in $(seq 50); do
+    grep -q '"methodName":"never"' requests.log && break
+    sleep 0.1
+done
 kill -TERM "$SERVE_PID"
+for _ in $(seq 30); do
+    kill -0 "$SERVE_PID" 2>/dev/null || break
+    sleep 0.1
+done
+kill -0 "$SERVE_PID" 2>/dev/null && fail "hub serve did not stop within 3 s of SIGTERM"
 wait "$SERVE_PID" || fail "hub serve did not exit 0 on SIGTERM"
 SERVE_PID=""
+wait "$NEVER" || true
 [ ! -e "$STATE/service.json" ] && [ ! -e "$STATE/service.pid" ] || fail "service files left behind"
 echo PASS

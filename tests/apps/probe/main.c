@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 // probe: a small Azure Sphere-style app that the simulated OS's integration tests start to
 // provoke one platform behaviour at a time (a crash, an exit code, a stubborn SIGTERM, a denied
-// GPIO, a full storage, a reboot request, memory figures). The behaviour is picked by argv,
-// which comes from the manifest's CmdArgs:
+// GPIO, a full storage, a reboot request, memory figures, the sample hardware's sensors). The
+// behaviour is picked by argv, which comes from the manifest's CmdArgs:
 //     --mode crash | exit | ignore-sigterm | graceful | gpio-denied | storage-counter |
-//            storage-fill | reboot | powerdown | memory | deviceauth
+//            storage-fill | reboot | powerdown | memory | deviceauth | sensors
 //     --code N   (exit)         --gpio N   (gpio-denied)
 // Everything worth checking is logged as one line "PROBE <key> <value...>", so a test can grep
 // the OS's log of the app. Errno values are logged by name ("EACCES"), never by number, because
@@ -20,14 +20,19 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <applibs/adc.h>
 #include <applibs/applications.h>
 #include <applibs/eventloop.h>
 #include <applibs/gpio.h>
+#define I2C_STRUCTS_VERSION 1
+#include <applibs/i2c.h>
 #include <applibs/log.h>
 #include <applibs/powermanagement.h>
 #include <applibs/application.h>
 #include <applibs/storage.h>
 #include <tlsutils/deviceauth.h>
+
+#include <hw/sample_appliance.h>
 
 #include "eventloop_timer_utilities.h"
 
@@ -43,6 +48,8 @@ typedef enum ExitCode {
     ExitCode_IdleTimer_Consume = 8,
     // Not a failure: the exit mode asked for --code N.
     ExitCode_Exit_Requested = 9,
+    ExitCode_Init_SensorTimer = 10,
+    ExitCode_SensorTimer_Consume = 11,
 } ExitCode;
 
 typedef enum {
@@ -57,6 +64,7 @@ typedef enum {
     ProbeMode_PowerDown,
     ProbeMode_Memory,
     ProbeMode_DeviceAuth,
+    ProbeMode_Sensors,
 } ProbeMode;
 
 static const struct {
@@ -74,6 +82,7 @@ static const struct {
     {"powerdown", ProbeMode_PowerDown},
     {"memory", ProbeMode_Memory},
     {"deviceauth", ProbeMode_DeviceAuth},
+    {"sensors", ProbeMode_Sensors},
 };
 
 // Same record as the reference app's boot counter, so tests can reason about both alike.
@@ -90,6 +99,11 @@ typedef struct {
 
 #define MEMORY_PROBE_BYTES (64 * 1024)
 
+// The LSM6DS3 on the sample hardware: DocID026899, address 0x6A with SDO to ground; OUT_TEMP_L
+// (20h) and OUT_TEMP_H hold the temperature at 16 LSB/°C, 0 meaning 25 °C.
+static const uint8_t lsm6ds3Address = 0x6A;
+static const uint8_t lsm6ds3OutTempL = 0x20;
+
 static volatile sig_atomic_t exitCode = ExitCode_Success;
 
 static ProbeMode probeMode = ProbeMode_Graceful;
@@ -104,6 +118,9 @@ static EventLoopTimer *idleTimer = NULL;
 static EventLoopTimer *actionTimer = NULL;
 
 static int gpioFd = -1;
+static int i2cFd = -1;
+static int adcFd = -1;
+static EventLoopTimer *sensorTimer = NULL;
 static unsigned char *memoryBuffer = NULL;
 
 static const char *ErrnoName(int err) {
@@ -130,6 +147,10 @@ static const char *ErrnoName(int err) {
             return "EFAULT";
         case EBUSY:
             return "EBUSY";
+        case ENXIO:
+            return "ENXIO";
+        case ETIMEDOUT:
+            return "ETIMEDOUT";
         case EEXIST:
             return "EEXIST";
         case ENODEV:
@@ -317,6 +338,69 @@ static void RunMemory(void) {
     Log_Debug("PROBE memory total %zu user %zu peak %zu\n", total, user, peak);
 }
 
+static void OpenSensors(void) {
+    i2cFd = I2CMaster_Open(SAMPLE_LSM6DS3_I2C);
+    Log_Debug("PROBE i2c-open %s errno %s\n", i2cFd == -1 ? "-1" : "ok",
+              ErrnoName(i2cFd == -1 ? errno : 0));
+    adcFd = ADC_Open(SAMPLE_POTENTIOMETER_ADC_CONTROLLER);
+    Log_Debug("PROBE adc-open %s errno %s\n", adcFd == -1 ? "-1" : "ok",
+              ErrnoName(adcFd == -1 ? errno : 0));
+    if (adcFd != -1) {
+        Log_Debug("PROBE adc-bits %d\n",
+                  ADC_GetSampleBitCount(adcFd, SAMPLE_POTENTIOMETER_ADC_CHANNEL));
+    }
+}
+
+// Logs the temperature, or the error reading it, whenever either changes.
+static void ReportTemperature(void) {
+    static int lastErrno = -1;
+    static int lastRaw = INT32_MIN;
+    uint8_t bytes[2];
+    ssize_t transferred = I2CMaster_WriteThenRead(i2cFd, lsm6ds3Address, &lsm6ds3OutTempL,
+                                                  sizeof(lsm6ds3OutTempL), bytes, sizeof(bytes));
+    int err = transferred == -1 ? errno : 0;
+    if (err != 0) {
+        if (err != lastErrno) {
+            Log_Debug("PROBE temperature-error errno %s\n", ErrnoName(err));
+        }
+        lastErrno = err;
+        return;
+    }
+    lastErrno = 0;
+    int raw = (int16_t)(uint16_t)(bytes[0] | (bytes[1] << 8));
+    if (raw != lastRaw) {
+        lastRaw = raw;
+        Log_Debug("PROBE temperature %g\n", raw / 16.0 + 25.0);
+    }
+}
+
+// Logs the potentiometer's raw sample whenever it changes.
+static void ReportPotentiometer(void) {
+    static int64_t lastSample = -1;
+    uint32_t sample;
+    if (ADC_Poll(adcFd, SAMPLE_POTENTIOMETER_ADC_CHANNEL, &sample) == -1) {
+        Log_Debug("PROBE adc-error errno %s\n", ErrnoName(errno));
+        return;
+    }
+    if ((int64_t)sample != lastSample) {
+        lastSample = sample;
+        Log_Debug("PROBE potentiometer %u\n", (unsigned int)sample);
+    }
+}
+
+static void SensorTimerEventHandler(EventLoopTimer *timer) {
+    if (ConsumeEventLoopTimerEvent(timer) != 0) {
+        exitCode = ExitCode_SensorTimer_Consume;
+        return;
+    }
+    if (i2cFd != -1) {
+        ReportTemperature();
+    }
+    if (adcFd != -1) {
+        ReportPotentiometer();
+    }
+}
+
 static void ActionTimerEventHandler(EventLoopTimer *timer) {
     if (ConsumeEventLoopTimerEvent(timer) != 0) {
         exitCode = ExitCode_ActionTimer_Consume;
@@ -430,6 +514,17 @@ static ExitCode InitPeripheralsAndHandlers(void) {
         case ProbeMode_DeviceAuth:
             ReportDeviceAuth();
             break;
+        case ProbeMode_Sensors: {
+            OpenSensors();
+            static const struct timespec sensorPeriod = {.tv_sec = 0, .tv_nsec = 200000000};
+            sensorTimer =
+                CreateEventLoopPeriodicTimer(eventLoop, SensorTimerEventHandler, &sensorPeriod);
+            if (sensorTimer == NULL) {
+                Log_Debug("PROBE error sensor-timer errno %s\n", ErrnoName(errno));
+                return ExitCode_Init_SensorTimer;
+            }
+            break;
+        }
         case ProbeMode_IgnoreSigterm:
         case ProbeMode_Graceful:
             break;
@@ -447,11 +542,18 @@ static ExitCode InitPeripheralsAndHandlers(void) {
 }
 
 static void ClosePeripheralsAndHandlers(void) {
+    DisposeEventLoopTimer(sensorTimer);
     DisposeEventLoopTimer(actionTimer);
     DisposeEventLoopTimer(idleTimer);
     EventLoop_Close(eventLoop);
     if (gpioFd >= 0) {
         close(gpioFd);
+    }
+    if (i2cFd >= 0) {
+        close(i2cFd);
+    }
+    if (adcFd >= 0) {
+        close(adcFd);
     }
     free(memoryBuffer);
 }

@@ -1,0 +1,447 @@
+// SPDX-License-Identifier: MIT
+// Unit tests for the hub engine with a fake broker: the io records every message the engine
+// sends, "kicks" by calling the engine's disconnect back (as mosquitto does), and the clock is a
+// variable, so method timeouts, delays and C2D expiry run without waiting. Each test has its own
+// state directory with a real SQLite store and service token.
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "cloud/hub_engine.h"
+#include "cloud/hub_store.h"
+
+#define TOKEN "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+#define SERVICE "spheresim-service-unit"
+#define MAX_SENT 256
+
+struct sent {
+    char client[160];
+    char topic[1024];
+    char *payload;
+    int qos;
+};
+
+struct fixture {
+    char dir[64];
+    struct hub_engine *engine;
+    long long now;
+    struct sent sent[MAX_SENT];
+    size_t count;
+    int kicks;
+    int dev_handle;  // the fake broker's client handles are addresses of these
+    int svc_handle;
+};
+
+static int fake_publish(void *ctx, const char *client_id, const char *topic, const void *payload,
+                        size_t len, int qos) {
+    struct fixture *f = ctx;
+    if (f->count == MAX_SENT) {
+        return -1;
+    }
+    struct sent *s = &f->sent[f->count++];
+    snprintf(s->client, sizeof s->client, "%s", client_id);
+    snprintf(s->topic, sizeof s->topic, "%s", topic);
+    s->payload = strndup(payload != NULL ? payload : "", len);
+    s->qos = qos;
+    return 0;
+}
+
+static void fake_kick(void *ctx, const char *client_id) {
+    struct fixture *f = ctx;
+    f->kicks++;
+    hub_engine_disconnect(f->engine, &f->dev_handle, client_id);
+}
+
+static long long fake_now(void *ctx) {
+    return ((struct fixture *)ctx)->now;
+}
+
+static int setup(void **state) {
+    struct fixture *f = calloc(1, sizeof *f);
+    snprintf(f->dir, sizeof f->dir, "/tmp/spheresim-engine-XXXXXX");
+    if (f == NULL || mkdtemp(f->dir) == NULL) {
+        return -1;
+    }
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/service.token", f->dir);
+    FILE *token = fopen(path, "w");
+    if (token == NULL) {
+        return -1;
+    }
+    fputs(TOKEN "\n", token);
+    fclose(token);
+    f->now = 1800000000000LL;
+    struct hub_engine_options options = {
+        .state_dir = f->dir,
+        .hub_hostname = "spheresim.azure-devices.net",
+        .io = {.ctx = f, .publish = fake_publish, .kick = fake_kick, .now_ms = fake_now},
+    };
+    char err[256];
+    if (hub_engine_open(&options, &f->engine, err, sizeof err) != 0) {
+        fprintf(stderr, "%s\n", err);
+        return -1;
+    }
+    *state = f;
+    return 0;
+}
+
+static void clear_sent(struct fixture *f) {
+    for (size_t i = 0; i < f->count; i++) {
+        free(f->sent[i].payload);
+    }
+    f->count = 0;
+}
+
+static int teardown(void **state) {
+    struct fixture *f = *state;
+    clear_sent(f);
+    hub_engine_close(f->engine);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
+    int rc = system(cmd);
+    free(f);
+    return rc;
+}
+
+// ---- helpers: a service client and one X.509 device "dev" ----
+
+static void connect_service(struct fixture *f) {
+    struct hub_connect_info info = {.client = &f->svc_handle,
+                                    .client_id = SERVICE,
+                                    .username = "spheresim-service",
+                                    .password = TOKEN,
+                                    .clean_session = true};
+    assert_true(hub_engine_connect(f->engine, &info));
+}
+
+// Sends op and returns the answer ({"status","body"}), or NULL when none came. Caller frees.
+static cJSON *call(struct fixture *f, const char *op, const char *request) {
+    char topic[128];
+    snprintf(topic, sizeof topic, "$spheresim/service/req/%s/rid-1", op);
+    size_t before = f->count;
+    assert_int_equal(hub_engine_acl(f->engine, SERVICE, HUB_ACCESS_WRITE, topic),
+                     HUB_VERDICT_ALLOW);
+    assert_int_equal(hub_engine_message(f->engine, SERVICE, topic, request, strlen(request), false),
+                     HUB_VERDICT_CONSUMED);
+    for (size_t i = before; i < f->count; i++) {
+        if (strcmp(f->sent[i].client, SERVICE) == 0 &&
+            strcmp(f->sent[i].topic, "$spheresim/service/res/rid-1") == 0) {
+            return cJSON_Parse(f->sent[i].payload);
+        }
+    }
+    return NULL;
+}
+
+static int status_of(const cJSON *answer) {
+    const cJSON *status = cJSON_GetObjectItemCaseSensitive(answer, "status");
+    return cJSON_IsNumber(status) ? status->valueint : -1;
+}
+
+// The answer's status, freeing it.
+static int call_status(struct fixture *f, const char *op, const char *request) {
+    cJSON *answer = call(f, op, request);
+    int status = status_of(answer);
+    cJSON_Delete(answer);
+    return status;
+}
+
+static void add_device(struct fixture *f) {
+    connect_service(f);
+    assert_int_equal(
+        call_status(f, "device-add", "{\"deviceId\":\"dev\",\"authentication\":\"x509\"}"), 200);
+}
+
+static void connect_device(struct fixture *f, bool clean) {
+    struct hub_connect_info info = {
+        .client = &f->dev_handle,
+        .client_id = "dev",
+        .username = "spheresim.azure-devices.net/dev/?api-version=2021-04-12",
+        .cert_cn = "dev",
+        .clean_session = clean,
+    };
+    assert_true(hub_engine_connect(f->engine, &info));
+}
+
+static void subscribe(struct fixture *f, const char *filter) {
+    assert_int_equal(hub_engine_acl(f->engine, "dev", HUB_ACCESS_SUBSCRIBE, filter),
+                     HUB_VERDICT_ALLOW);
+}
+
+static enum hub_verdict device_publish(struct fixture *f, const char *topic, const char *payload) {
+    assert_int_equal(hub_engine_acl(f->engine, "dev", HUB_ACCESS_WRITE, topic), HUB_VERDICT_ALLOW);
+    return hub_engine_message(f->engine, "dev", topic, payload, strlen(payload), false);
+}
+
+// The last message sent to client, or NULL.
+static const struct sent *last_to(const struct fixture *f, const char *client) {
+    for (size_t i = f->count; i > 0; i--) {
+        if (strcmp(f->sent[i - 1].client, client) == 0) {
+            return &f->sent[i - 1];
+        }
+    }
+    return NULL;
+}
+
+// ---- tests ----
+
+static void test_hub_engine_service_client_needs_token_and_own_topics(void **state) {
+    struct fixture *f = *state;
+    struct hub_connect_info info = {.client = &f->svc_handle,
+                                    .client_id = SERVICE,
+                                    .username = "spheresim-service",
+                                    .password = "wrong"};
+    assert_false(hub_engine_connect(f->engine, &info));
+    info.password = TOKEN;
+    info.username = "someone";
+    assert_false(hub_engine_connect(f->engine, &info));
+    info.username = "spheresim-service";
+    assert_true(hub_engine_connect(f->engine, &info));
+    assert_int_equal(
+        hub_engine_acl(f->engine, SERVICE, HUB_ACCESS_SUBSCRIBE, "$spheresim/service/res/#"),
+        HUB_VERDICT_ALLOW);
+    assert_int_equal(hub_engine_acl(f->engine, SERVICE, HUB_ACCESS_SUBSCRIBE, "#"),
+                     HUB_VERDICT_CLOSE);
+    assert_int_equal(
+        hub_engine_acl(f->engine, SERVICE, HUB_ACCESS_WRITE, "devices/dev/messages/events/"),
+        HUB_VERDICT_CLOSE);
+    assert_int_equal(hub_engine_acl(f->engine, SERVICE, HUB_ACCESS_WRITE,
+                                    "$spheresim/service/req/twin-get/bad/rid"),
+                     HUB_VERDICT_CLOSE);
+    // A device may never publish to the service prefix.
+    add_device(f);
+    connect_device(f, true);
+    assert_int_equal(
+        hub_engine_acl(f->engine, "dev", HUB_ACCESS_WRITE, "$spheresim/service/req/twin-get/x"),
+        HUB_VERDICT_CLOSE);
+}
+
+static void test_hub_engine_twin_get_and_reported_patch(void **state) {
+    struct fixture *f = *state;
+    add_device(f);
+    connect_device(f, true);
+    subscribe(f, "$iothub/twin/res/#");
+    assert_int_equal(device_publish(f, "$iothub/twin/GET/?$rid=1", ""), HUB_VERDICT_CONSUMED);
+    const struct sent *s = last_to(f, "dev");
+    assert_non_null(s);
+    assert_string_equal(s->topic, "$iothub/twin/res/200/?$rid=1");
+    assert_string_equal(s->payload, "{\"desired\":{\"$version\":1},\"reported\":{\"$version\":1}}");
+    assert_int_equal(s->qos, 0);
+    assert_int_equal(
+        device_publish(f, "$iothub/twin/PATCH/properties/reported/?$rid=2", "{\"t\":1}"),
+        HUB_VERDICT_CONSUMED);
+    assert_string_equal(last_to(f, "dev")->topic, "$iothub/twin/res/204/?$rid=2&$version=2");
+    assert_int_equal(device_publish(f, "$iothub/twin/PATCH/properties/reported/?$rid=3", "[1"),
+                     HUB_VERDICT_CONSUMED);
+    assert_string_equal(last_to(f, "dev")->topic, "$iothub/twin/res/400/?$rid=3");
+}
+
+static void test_hub_engine_desired_patch_pushed_only_when_subscribed(void **state) {
+    struct fixture *f = *state;
+    add_device(f);
+    connect_device(f, true);
+    size_t before = f->count;
+    const char *patch = "{\"deviceId\":\"dev\",\"patch\":{\"properties\":{\"desired\":{\"a\":1}}}}";
+    assert_int_equal(call_status(f, "twin-patch", patch), 200);
+    assert_null(last_to(f, "dev"));
+    subscribe(f, "$iothub/twin/PATCH/properties/desired/#");
+    assert_int_equal(call_status(f, "twin-patch", patch), 200);
+    const struct sent *s = last_to(f, "dev");
+    assert_non_null(s);
+    assert_true(f->count > before);
+    assert_string_equal(s->topic, "$iothub/twin/PATCH/properties/desired/?$version=3");
+    assert_string_equal(s->payload, "{\"a\":1,\"$version\":3}");
+}
+
+static void test_hub_engine_method_answered_then_timed_out(void **state) {
+    struct fixture *f = *state;
+    add_device(f);
+    const char *invoke =
+        "{\"deviceId\":\"dev\",\"methodName\":\"go\",\"payload\":{\"x\":1},"
+        "\"responseTimeoutInSeconds\":5}";
+    assert_int_equal(call_status(f, "method-invoke", invoke), 404);
+    connect_device(f, true);
+    subscribe(f, "$iothub/methods/POST/#");
+    assert_null(call(f, "method-invoke", invoke));  // deferred until the device answers
+    const struct sent *request = last_to(f, "dev");
+    assert_non_null(request);
+    assert_string_equal(request->topic, "$iothub/methods/POST/go/?$rid=1");
+    assert_string_equal(request->payload, "{\"x\":1}");
+    assert_int_equal(device_publish(f, "$iothub/methods/res/202/?$rid=1", "{\"ok\":true}"),
+                     HUB_VERDICT_CONSUMED);
+    const struct sent *answer = last_to(f, SERVICE);
+    assert_string_equal(answer->payload,
+                        "{\"status\":200,\"body\":{\"status\":202,\"payload\":{\"ok\":true}}}");
+    // Unanswered: 504 once the clock passes the deadline.
+    assert_null(call(f, "method-invoke", invoke));
+    size_t before = f->count;
+    f->now += 4999;
+    hub_engine_tick(f->engine);
+    assert_int_equal(f->count, before);
+    f->now += 1;
+    hub_engine_tick(f->engine);
+    answer = last_to(f, SERVICE);
+    assert_non_null(strstr(answer->payload, "\"status\":504"));
+    // A late answer matches nothing and is just consumed.
+    assert_int_equal(device_publish(f, "$iothub/methods/res/200/?$rid=2", "{}"),
+                     HUB_VERDICT_CONSUMED);
+}
+
+static void test_hub_engine_c2d_queued_then_delivered_on_subscribe(void **state) {
+    struct fixture *f = *state;
+    add_device(f);
+    cJSON *answer = call(f, "c2d-send",
+                         "{\"deviceId\":\"dev\",\"body\":\"hi\",\"messageId\":\"m\","
+                         "\"properties\":{\"k\":\"v w\"}}");
+    assert_int_equal(status_of(answer), 200);
+    cJSON_Delete(answer);
+    connect_device(f, true);
+    hub_engine_tick(f->engine);
+    assert_null(last_to(f, "dev"));  // not subscribed yet
+    subscribe(f, "devices/dev/messages/devicebound/#");
+    hub_engine_tick(f->engine);
+    const struct sent *s = last_to(f, "dev");
+    assert_non_null(s);
+    assert_int_equal(s->qos, 1);
+    assert_string_equal(s->payload, "hi");
+    assert_non_null(strstr(s->topic, "devices/dev/messages/devicebound/%24.mid=m&"));
+    assert_non_null(strstr(s->topic, "&iothub-ack=none&k=v%20w"));
+    size_t before = f->count;
+    hub_engine_tick(f->engine);
+    assert_int_equal(f->count, before);  // delivered once
+}
+
+static void test_hub_engine_c2d_expired_is_dropped(void **state) {
+    struct fixture *f = *state;
+    add_device(f);
+    assert_int_equal(
+        call_status(f, "c2d-send", "{\"deviceId\":\"dev\",\"body\":\"old\",\"ttlSeconds\":60}"),
+        200);
+    f->now += 60000;
+    connect_device(f, true);
+    subscribe(f, "devices/dev/messages/devicebound/#");
+    hub_engine_tick(f->engine);
+    assert_null(last_to(f, "dev"));
+    cJSON *record = call(f, "device-get", "{\"deviceId\":\"dev\"}");
+    const cJSON *body = cJSON_GetObjectItemCaseSensitive(record, "body");
+    assert_int_equal(cJSON_GetObjectItemCaseSensitive(body, "cloudToDeviceExpiredCount")->valueint,
+                     1);
+    assert_int_equal(cJSON_GetObjectItemCaseSensitive(body, "cloudToDeviceMessageCount")->valueint,
+                     0);
+    cJSON_Delete(record);
+}
+
+static void test_hub_engine_c2d_queue_limit_is_fifty(void **state) {
+    struct fixture *f = *state;
+    add_device(f);
+    for (int i = 0; i < 50; i++) {
+        assert_int_equal(call_status(f, "c2d-send", "{\"deviceId\":\"dev\",\"body\":\"x\"}"), 200);
+    }
+    assert_int_equal(call_status(f, "c2d-send", "{\"deviceId\":\"dev\",\"body\":\"x\"}"), 429);
+}
+
+static void test_hub_engine_disabling_kicks_and_refuses(void **state) {
+    struct fixture *f = *state;
+    add_device(f);
+    connect_device(f, true);
+    assert_int_equal(
+        call_status(f, "device-update", "{\"deviceId\":\"dev\",\"status\":\"disabled\"}"), 200);
+    assert_int_equal(f->kicks, 1);
+    struct hub_connect_info info = {
+        .client = &f->dev_handle,
+        .client_id = "dev",
+        .username = "spheresim.azure-devices.net/dev/?api-version=2021-04-12",
+        .cert_cn = "dev",
+        .clean_session = true,
+    };
+    assert_false(hub_engine_connect(f->engine, &info));
+    assert_int_equal(call_status(f, "device-remove", "{\"deviceId\":\"dev\"}"), 204);
+    assert_int_equal(call_status(f, "device-get", "{\"deviceId\":\"dev\"}"), 404);
+}
+
+static void test_hub_engine_twin_throttle_answers_429(void **state) {
+    struct fixture *f = *state;
+    add_device(f);
+    connect_device(f, true);
+    subscribe(f, "$iothub/twin/res/#");
+    assert_int_equal(call_status(f, "fault-throttle", "{\"deviceId\":\"dev\",\"twinPerSecond\":1}"),
+                     204);
+    device_publish(f, "$iothub/twin/GET/?$rid=a", "");
+    assert_string_equal(last_to(f, "dev")->topic, "$iothub/twin/res/200/?$rid=a");
+    device_publish(f, "$iothub/twin/GET/?$rid=b", "");
+    assert_string_equal(last_to(f, "dev")->topic, "$iothub/twin/res/429/?$rid=b");
+    f->now += 1000;
+    device_publish(f, "$iothub/twin/GET/?$rid=c", "");
+    assert_string_equal(last_to(f, "dev")->topic, "$iothub/twin/res/200/?$rid=c");
+}
+
+static void test_hub_engine_twin_delay_fault_sends_on_tick(void **state) {
+    struct fixture *f = *state;
+    add_device(f);
+    connect_device(f, true);
+    subscribe(f, "$iothub/twin/res/#");
+    assert_int_equal(call_status(f, "fault-twin", "{\"mode\":\"delay\",\"delayMs\":300}"), 204);
+    device_publish(f, "$iothub/twin/GET/?$rid=d", "");
+    assert_null(last_to(f, "dev"));
+    f->now += 299;
+    hub_engine_tick(f->engine);
+    assert_null(last_to(f, "dev"));
+    f->now += 1;
+    hub_engine_tick(f->engine);
+    assert_string_equal(last_to(f, "dev")->topic, "$iothub/twin/res/200/?$rid=d");
+}
+
+static void test_hub_engine_persistent_session_keeps_c2d_subscription(void **state) {
+    struct fixture *f = *state;
+    add_device(f);
+    connect_device(f, false);
+    subscribe(f, "devices/dev/messages/devicebound/#");
+    hub_engine_disconnect(f->engine, &f->dev_handle, "dev");
+    assert_int_equal(call_status(f, "c2d-send", "{\"deviceId\":\"dev\",\"body\":\"kept\"}"), 200);
+    assert_null(last_to(f, "dev"));  // offline: stays queued
+    connect_device(f, false);
+    hub_engine_tick(f->engine);
+    assert_string_equal(last_to(f, "dev")->payload, "kept");
+}
+
+static void test_hub_engine_bad_requests_get_400(void **state) {
+    struct fixture *f = *state;
+    connect_service(f);
+    assert_int_equal(call_status(f, "twin-get", "[]"), 400);
+    assert_int_equal(call_status(f, "nope", "{}"), 400);
+    assert_int_equal(call_status(f, "device-add", "{\"deviceId\":\"a/b\"}"), 400);
+    assert_int_equal(call_status(f, "device-add", "{\"deviceId\":\"spheresim-service\"}"), 400);
+    assert_int_equal(call_status(f, "fault-twin", "{\"mode\":\"sometimes\"}"), 400);
+    assert_int_equal(call_status(f, "fault-clock", "{\"advanceSeconds\":-1}"), 400);
+    assert_int_equal(call_status(f, "telemetry-read", "{\"limit\":0}"), 400);
+}
+
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        T(test_hub_engine_service_client_needs_token_and_own_topics),
+        T(test_hub_engine_twin_get_and_reported_patch),
+        T(test_hub_engine_desired_patch_pushed_only_when_subscribed),
+        T(test_hub_engine_method_answered_then_timed_out),
+        T(test_hub_engine_c2d_queued_then_delivered_on_subscribe),
+        T(test_hub_engine_c2d_expired_is_dropped),
+        T(test_hub_engine_c2d_queue_limit_is_fifty),
+        T(test_hub_engine_disabling_kicks_and_refuses),
+        T(test_hub_engine_twin_throttle_answers_429),
+        T(test_hub_engine_twin_delay_fault_sends_on_tick),
+        T(test_hub_engine_persistent_session_keeps_c2d_subscription),
+        T(test_hub_engine_bad_requests_get_400),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
