@@ -94,7 +94,11 @@ int halstub_i2c_transfer(int fd, bool to_default, uint32_t address, const uint8_
     int result = exchange_locked(fd, &transfer);
     int saved = errno;
     if (result == 0) {
-        if (transfer.read_len > 0) {
+        // Never trust the reply's length beyond what the caller's buffer holds.
+        if (transfer.read_len > read_len) {
+            transfer.read_len = (uint16_t)read_len;
+        }
+        if (transfer.read_len > 0 && read_data != NULL) {
             memcpy(read_data, transfer.data, transfer.read_len);
         }
         if (out_written != NULL) {
