@@ -70,7 +70,7 @@ static const char *add_sensor_fields(int argc, char **argv, cJSON *request) {
     cJSON_AddStringToObject(request, "sensor", "temperature");
     for (int i = 2; i < argc; i++) {
         const char *word = argv[i];
-        double value;
+        double value = 0;
         bool has_value = i + 1 < argc && parse_number(argv[i + 1], &value);
         if (strcmp(word, "--stuck") == 0 || strcmp(word, "--unstuck") == 0) {
             cJSON_DeleteItemFromObjectCaseSensitive(request, "stuck");

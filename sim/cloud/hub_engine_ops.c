@@ -148,6 +148,21 @@ static void reply_record(struct hub_engine *e, const struct hub_device *d,
 
 // ---- registry operations ----
 
+// A key is usable when the hub can sign with it; a key it cannot decode would only show up as
+// every connection of the device being refused.
+static bool copy_key(const char *given, char *out, size_t out_size) {
+    char token[HUB_SAS_MAX_TOKEN];
+    if (given == NULL) {
+        return hub_sas_key_generate(out, out_size) == 0;
+    }
+    if (strlen(given) >= out_size ||
+        hub_sas_token_make("check/devices/key", given, NULL, 1, token, sizeof token) < 0) {
+        return false;
+    }
+    snprintf(out, out_size, "%s", given);
+    return true;
+}
+
 static void op_device_add(struct hub_engine *e, const cJSON *request, struct hub_reply *reply) {
     const char *id = device_id_of(request, reply);
     const char *type = hub_json_string(request, "authentication");
@@ -167,16 +182,8 @@ static void op_device_add(struct hub_engine *e, const cJSON *request, struct hub
     struct hub_device d = {.auth = sas ? HUB_AUTH_SAS : HUB_AUTH_X509, .enabled = true};
     snprintf(d.device_id, sizeof d.device_id, "%s", id);
     if (sas) {
-        bool keys_ok =
-            (primary == NULL
-                 ? hub_sas_key_generate(d.primary_key, sizeof d.primary_key) == 0
-                 : strlen(primary) < sizeof d.primary_key &&
-                       snprintf(d.primary_key, sizeof d.primary_key, "%s", primary) > 0) &&
-            (secondary == NULL
-                 ? hub_sas_key_generate(d.secondary_key, sizeof d.secondary_key) == 0
-                 : strlen(secondary) < sizeof d.secondary_key &&
-                       snprintf(d.secondary_key, sizeof d.secondary_key, "%s", secondary) > 0);
-        if (!keys_ok) {
+        if (!copy_key(primary, d.primary_key, sizeof d.primary_key) ||
+            !copy_key(secondary, d.secondary_key, sizeof d.secondary_key)) {
             hub_reply_error(reply, 400, "primaryKey or secondaryKey is not a usable key");
             return;
         }

@@ -6,6 +6,7 @@ source "$(dirname "$0")/lib.sh"
 
 start_device "$PROBE_APP" --manifest "$PROBE_MANIFESTS/manifest_sensors.json"
 wait_for_log "PROBE i2c-open ok errno none"
+wait_for_log "PROBE who-am-i 0x69 errno none"
 wait_for_log "PROBE adc-open ok errno none"
 wait_for_log "PROBE adc-bits 12"
 wait_for_log "PROBE temperature 25$"

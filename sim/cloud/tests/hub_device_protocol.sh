@@ -155,7 +155,8 @@ if echo "$late" | grep -q '^message'; then
     fail "the broker kept a retained device message: $late"
 fi
 
-# A twin request is consumed by the hub (no reply yet), not routed.
+# A twin request is consumed by the hub, not routed (its answer goes only to the device, and
+# this one did not subscribe for answers).
 out=$(probe_x509 dev-a "$cert_a" publish '$iothub/twin/GET/?$rid=1' --message '')
 expect_lines "$out" "connack 0" "puback"
 

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: MIT
 # `spheresim hub` end to end with the production plugin: status before start, start (PKI, config,
-# loopback port), start again, the device registry (add, duplicate, list, SAS tokens, remove), a
+# loopback port, service token, the HTTP service process), start again, the device registry (add, duplicate, list, SAS tokens, remove), a
 # device's telemetry through the real broker, stop, status after stop, and a restart that keeps
 # the port, the registry and the telemetry.
 source "$(dirname "$0")/hub_lib.sh"
@@ -13,6 +13,16 @@ out=$(hub status --json) || status=$?
 
 start_hub --san myhub.example.test
 pid=$(hub status --json | json_field pid)
+service_pid=$(hub status --json | json_field servicePid)
+http_port=$(hub status --json | json_field httpPort)
+case "$http_port" in '' | *[!0-9]*) fail "no httpPort in hub status: $(hub status --json)" ;; esac
+[ "$(stat -c %a "$STATE/service.token")" = 600 ] || fail "service.token is not private"
+grep -qxE '[0-9a-f]{64}' "$STATE/service.token" || fail "service.token is not 64 hex digits"
+python3 - "$http_port" <<'PY' || fail "the HTTP service does not answer on $http_port"
+import sys, urllib.request
+with urllib.request.urlopen("http://127.0.0.1:%s/spheresim/health" % sys.argv[1], timeout=5) as r:
+    sys.exit(0 if r.status == 200 else 1)
+PY
 for f in pki/ca.pem pki/ca.key pki/server.pem pki/server.key mosquitto.conf hub.db hub.json \
     broker.pid broker.log; do
     [ -f "$STATE/$f" ] || fail "missing $STATE/$f after start"
@@ -32,6 +42,21 @@ openssl verify -CAfile "$HUB_CA" "$STATE/pki/server.pem" >/dev/null ||
 out=$(hub start) || fail "second start failed"
 echo "$out" | grep -q "already running" || fail "second start did not say already running: $out"
 [ "$(hub status --json | json_field pid)" = "$pid" ] || fail "second start replaced the broker"
+[ "$(hub status --json | json_field servicePid)" = "$service_pid" ] ||
+    fail "second start replaced the service process"
+# A service process that died comes back with the next start, on the same port.
+kill "$service_pid"
+for _ in $(seq 100); do
+    process_alive "$service_pid" || break
+    sleep 0.05
+done
+hub start >/dev/null || fail "start with the service process gone failed"
+[ "$(hub status --json | json_field pid)" = "$pid" ] || fail "restarting the service replaced the broker"
+new_service_pid=$(hub status --json | json_field servicePid)
+[ "$new_service_pid" != "$service_pid" ] && [ "$new_service_pid" != None ] ||
+    fail "the service process was not started again"
+[ "$(hub status --json | json_field httpPort)" = "$http_port" ] || fail "the service changed port"
+service_pid=$new_service_pid
 
 # Registry: an X.509 device gets a tenant-CA certificate with CN = its id.
 out=$(hub device add dev-1 --x509)
@@ -74,6 +99,10 @@ hub stop >/dev/null || fail "hub stop failed"
 if process_alive "$pid"; then
     fail "broker $pid still running after stop"
 fi
+if process_alive "$service_pid"; then
+    fail "service process $service_pid still running after stop"
+fi
+[ ! -e "$STATE/service.json" ] || fail "service.json left behind after stop"
 status=0
 hub status >/dev/null || status=$?
 [ "$status" -eq 3 ] || fail "status after stop exited $status, expected 3"
@@ -83,6 +112,8 @@ hub stop >/dev/null || fail "second stop failed"
 old_port=$PORT
 start_hub
 [ "$PORT" = "$old_port" ] || fail "restart moved the hub from port $old_port to $PORT"
+[ "$(hub status --json | json_field httpPort)" = "$http_port" ] ||
+    fail "restart moved the service API from port $http_port"
 [ "$(telemetry_count dev-1)" = 1 ] || fail "telemetry lost across restart"
 out=$(probe_x509 dev-1 "$cert" connect)
 expect_lines "$out" "connack 0"

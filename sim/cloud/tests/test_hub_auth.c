@@ -235,6 +235,60 @@ static void test_hub_auth_may_subscribe_own_filters_only(void **state) {
     assert_false(hub_auth_may_subscribe("d1", "$SYS/#"));
 }
 
+static void test_hub_auth_is_service_client_exact_or_suffixed(void **state) {
+    (void)state;
+    assert_true(hub_auth_is_service_client("spheresim-service"));
+    assert_true(hub_auth_is_service_client("spheresim-service-cli-2"));
+    assert_false(hub_auth_is_service_client("spheresim-service-"));
+    assert_false(hub_auth_is_service_client("spheresim-servicex"));
+    assert_false(hub_auth_is_service_client("spheresim-service-a/b"));
+    assert_false(
+        hub_auth_is_service_client("spheresim-service-0123456789012345678901234567890123"));
+    assert_false(hub_auth_is_service_client(NULL));
+}
+
+static void test_hub_auth_service_connect_needs_username_and_token(void **state) {
+    (void)state;
+    char reason[128];
+    const char *token = "00ff";
+    assert_int_equal(hub_auth_service_connect(token, "spheresim-service", "spheresim-service",
+                                              "00ff", reason, sizeof reason),
+                     HUB_OK);
+    assert_int_equal(hub_auth_service_connect(token, "spheresim-service", "spheresim-service",
+                                              "00fe", reason, sizeof reason),
+                     HUB_ERR_AUTH);
+    assert_int_equal(hub_auth_service_connect(token, "spheresim-service", "spheresim-service",
+                                              "00ff0", reason, sizeof reason),
+                     HUB_ERR_AUTH);
+    assert_int_equal(
+        hub_auth_service_connect(token, "spheresim-service", "dev", "00ff", reason, sizeof reason),
+        HUB_ERR_AUTH);
+    assert_int_equal(hub_auth_service_connect("", "spheresim-service", "spheresim-service", "",
+                                              reason, sizeof reason),
+                     HUB_ERR_AUTH);
+    assert_int_equal(
+        hub_auth_service_connect(token, "dev", "spheresim-service", "00ff", reason, sizeof reason),
+        HUB_ERR_INVALID);
+}
+
+static void test_hub_auth_service_topics(void **state) {
+    (void)state;
+    char op[HUB_AUTH_MAX_SERVICE_OP + 1];
+    char rid[SPHERESIM_SERVICE_MAX_RID + 1];
+    assert_true(hub_auth_service_may_publish("$spheresim/service/req/c2d-send/a-1B", op, rid));
+    assert_string_equal(op, "c2d-send");
+    assert_string_equal(rid, "a-1B");
+    assert_false(hub_auth_service_may_publish("$spheresim/service/req/twin-get/", op, rid));
+    assert_false(hub_auth_service_may_publish("$spheresim/service/req/Twin/r", op, rid));
+    assert_false(hub_auth_service_may_publish("$spheresim/service/req/twin-get/r/s", op, rid));
+    assert_false(hub_auth_service_may_publish("$spheresim/service/res/r", op, rid));
+    assert_false(hub_auth_service_may_publish("$spheresim/service/req/op/r+", op, rid));
+    assert_true(hub_auth_service_may_subscribe("$spheresim/service/res/#"));
+    assert_true(hub_auth_service_may_subscribe("$spheresim/service/res/+"));
+    assert_false(hub_auth_service_may_subscribe("$spheresim/service/req/#"));
+    assert_false(hub_auth_service_may_subscribe("#"));
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int main(void) {
@@ -253,6 +307,9 @@ int main(void) {
         T(test_hub_auth_connect_sas_wrong_key_or_resource_fails_auth),
         T(test_hub_auth_connect_sas_missing_or_garbage_password_fails_auth),
         cmocka_unit_test(test_hub_auth_may_publish_own_topics_only),
+        cmocka_unit_test(test_hub_auth_is_service_client_exact_or_suffixed),
+        cmocka_unit_test(test_hub_auth_service_connect_needs_username_and_token),
+        cmocka_unit_test(test_hub_auth_service_topics),
         cmocka_unit_test(test_hub_auth_may_subscribe_own_filters_only),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

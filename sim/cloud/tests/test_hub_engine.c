@@ -424,6 +424,12 @@ static void test_hub_engine_bad_requests_get_400(void **state) {
     assert_int_equal(call_status(f, "fault-twin", "{\"mode\":\"sometimes\"}"), 400);
     assert_int_equal(call_status(f, "fault-clock", "{\"advanceSeconds\":-1}"), 400);
     assert_int_equal(call_status(f, "telemetry-read", "{\"limit\":0}"), 400);
+    assert_int_equal(call_status(f, "device-add", "{\"deviceId\":\"k\",\"primaryKey\":\"!!\"}"),
+                     400);
+    assert_int_equal(
+        call_status(f, "device-add",
+                    "{\"deviceId\":\"k\",\"primaryKey\":\"a2V5LWtleS1rZXkta2V5LQ==\"}"),
+        200);
 }
 
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)

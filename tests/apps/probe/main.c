@@ -342,6 +342,15 @@ static void OpenSensors(void) {
     i2cFd = I2CMaster_Open(SAMPLE_LSM6DS3_I2C);
     Log_Debug("PROBE i2c-open %s errno %s\n", i2cFd == -1 ? "-1" : "ok",
               ErrnoName(i2cFd == -1 ? errno : 0));
+    if (i2cFd != -1) {
+        // POSIX read/write to the default target, the third way the SDK's I2C sample reads it.
+        static const uint8_t whoAmIRegId = 0x0F;
+        uint8_t whoAmI = 0;
+        bool ok = I2CMaster_SetDefaultTargetAddress(i2cFd, lsm6ds3Address) == 0 &&
+                  write(i2cFd, &whoAmIRegId, sizeof(whoAmIRegId)) == 1 &&
+                  read(i2cFd, &whoAmI, sizeof(whoAmI)) == 1;
+        Log_Debug("PROBE who-am-i 0x%02x errno %s\n", whoAmI, ErrnoName(ok ? 0 : errno));
+    }
     adcFd = ADC_Open(SAMPLE_POTENTIOMETER_ADC_CONTROLLER);
     Log_Debug("PROBE adc-open %s errno %s\n", adcFd == -1 ? "-1" : "ok",
               ErrnoName(adcFd == -1 ? errno : 0));
