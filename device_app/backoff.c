@@ -56,7 +56,8 @@ uint32_t Backoff_NextDelayMs(Backoff *backoff, Backoff_Failure failure, uint32_t
     // so devices that failed together are spread from the start.
     uint32_t ceiling = ScaledCeiling(floor, backoff->failures, backoff->maxDelayMs);
     uint64_t span = (uint64_t)(ceiling - floor) + 1u;
-    uint32_t delay = floor + (uint32_t)(((uint64_t)backoff->random(backoff->randomContext) * span) >> 32);
+    uint32_t delay =
+        floor + (uint32_t)(((uint64_t)backoff->random(backoff->randomContext) * span) >> 32);
     if (retryAfterMs > delay) {
         delay = retryAfterMs < backoff->maxDelayMs ? retryAfterMs : backoff->maxDelayMs;
     }

@@ -45,8 +45,8 @@ static void Writer_AppendString(TopicWriter *writer, const char *text) {
 }
 
 static bool IsUnreserved(unsigned char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '_' || c == '.' || c == '~';
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_' || c == '.' || c == '~';
 }
 
 // RFC 3986 encoding of everything but the unreserved set: stricter than IoT Hub needs, but a
@@ -148,9 +148,9 @@ bool IoTHubTopics_FormatIso8601(const struct timespec *utc, char *buffer, size_t
     if (year < 0 || year > 9999) {
         return false;
     }
-    int written = snprintf(buffer, size, "%04ld-%02d-%02dT%02d:%02d:%02d.%03ldZ", year,
-                           parts.tm_mon + 1, parts.tm_mday, parts.tm_hour, parts.tm_min,
-                           parts.tm_sec, utc->tv_nsec / 1000000L);
+    int written =
+        snprintf(buffer, size, "%04ld-%02d-%02dT%02d:%02d:%02d.%03ldZ", year, parts.tm_mon + 1,
+                 parts.tm_mday, parts.tm_hour, parts.tm_min, parts.tm_sec, utc->tv_nsec / 1000000L);
     if (written < 0 || (size_t)written >= size) {
         buffer[0] = '\0';
         return false;
@@ -161,9 +161,8 @@ bool IoTHubTopics_FormatIso8601(const struct timespec *utc, char *buffer, size_t
 IoTHubTopics_Result IoTHubTopics_BuildTelemetryTopic(
     const char *deviceId, const IoTHubTopics_TelemetryProperties *properties, char *buffer,
     size_t size, size_t *outLength) {
-    if (!CheckOutput(buffer, size, outLength) || !IsValidDeviceId(deviceId) ||
-        properties == NULL || properties->messageId == NULL ||
-        properties->messageId[0] == '\0' ||
+    if (!CheckOutput(buffer, size, outLength) || !IsValidDeviceId(deviceId) || properties == NULL ||
+        properties->messageId == NULL || properties->messageId[0] == '\0' ||
         (properties->propertyCount > 0 && properties->properties == NULL)) {
         return IoTHubTopics_Result_InvalidArgument;
     }
@@ -176,8 +175,7 @@ IoTHubTopics_Result IoTHubTopics_BuildTelemetryTopic(
     }
     char creationTime[IOTHUB_TOPICS_ISO8601_SIZE];
     if (properties->creationTime != NULL &&
-        !IoTHubTopics_FormatIso8601(properties->creationTime, creationTime,
-                                    sizeof(creationTime))) {
+        !IoTHubTopics_FormatIso8601(properties->creationTime, creationTime, sizeof(creationTime))) {
         return IoTHubTopics_Result_InvalidArgument;
     }
 
@@ -216,8 +214,8 @@ static IoTHubTopics_Result BuildRequestTopic(const char *prefix, const char *req
     return Writer_Finish(&writer, outLength);
 }
 
-IoTHubTopics_Result IoTHubTopics_BuildTwinGetTopic(const char *requestId, char *buffer,
-                                                   size_t size, size_t *outLength) {
+IoTHubTopics_Result IoTHubTopics_BuildTwinGetTopic(const char *requestId, char *buffer, size_t size,
+                                                   size_t *outLength) {
     return BuildRequestTopic("$iothub/twin/GET/", requestId, buffer, size, outLength);
 }
 
@@ -243,9 +241,8 @@ IoTHubTopics_Result IoTHubTopics_BuildMethodResponseTopic(int status, const char
     return Writer_Finish(&writer, outLength);
 }
 
-IoTHubTopics_Result IoTHubTopics_BuildCloudToDeviceSubscription(const char *deviceId,
-                                                                char *buffer, size_t size,
-                                                                size_t *outLength) {
+IoTHubTopics_Result IoTHubTopics_BuildCloudToDeviceSubscription(const char *deviceId, char *buffer,
+                                                                size_t size, size_t *outLength) {
     if (!CheckOutput(buffer, size, outLength) || !IsValidDeviceId(deviceId)) {
         return IoTHubTopics_Result_InvalidArgument;
     }
@@ -460,8 +457,7 @@ static IoTHubTopics_TopicType ParsePropertyBag(const char *bag, IoTHubTopics_Par
             size_t decoded = 0;
             IoTHubTopics_Property *property = &out->properties[out->propertyCount];
             if (keyLength == 0 || !DecodeComponent(pair, keyLength, storage + used,
-                                                   sizeof(out->propertyStorage) - used,
-                                                   &decoded)) {
+                                                   sizeof(out->propertyStorage) - used, &decoded)) {
                 return IoTHubTopics_TopicType_Malformed;
             }
             property->name = storage + used;
@@ -497,8 +493,8 @@ IoTHubTopics_TopicType IoTHubTopics_Parse(const char *topic, const char *deviceI
 
     IoTHubTopics_TopicType type = IoTHubTopics_TopicType_NotRecognised;
     const char *rest = NULL;
-    bool tooLong = strnlen(topic, IOTHUB_TOPICS_MAX_TOPIC_LENGTH + 1) >
-                   IOTHUB_TOPICS_MAX_TOPIC_LENGTH;
+    bool tooLong =
+        strnlen(topic, IOTHUB_TOPICS_MAX_TOPIC_LENGTH + 1) > IOTHUB_TOPICS_MAX_TOPIC_LENGTH;
     if ((rest = SkipPrefix(topic, "$iothub/twin/res/")) != NULL) {
         type = tooLong ? IoTHubTopics_TopicType_Malformed : ParseTwinResponse(rest, out);
     } else if ((rest = SkipPrefix(topic, "$iothub/twin/PATCH/properties/desired/")) != NULL) {

@@ -70,8 +70,8 @@ IoTHubTopics_Result IoTHubTopics_BuildTelemetryTopic(
     size_t size, size_t *outLength);
 
 /// Builds "$iothub/twin/GET/?$rid={requestId}". Errors as IoTHubTopics_BuildTelemetryTopic.
-IoTHubTopics_Result IoTHubTopics_BuildTwinGetTopic(const char *requestId, char *buffer,
-                                                   size_t size, size_t *outLength);
+IoTHubTopics_Result IoTHubTopics_BuildTwinGetTopic(const char *requestId, char *buffer, size_t size,
+                                                   size_t *outLength);
 
 /// Builds "$iothub/twin/PATCH/properties/reported/?$rid={requestId}". Errors as
 /// IoTHubTopics_BuildTelemetryTopic.
@@ -86,9 +86,8 @@ IoTHubTopics_Result IoTHubTopics_BuildMethodResponseTopic(int status, const char
 
 /// Builds the C2D subscription filter "devices/{deviceId}/messages/devicebound/#". Errors as
 /// IoTHubTopics_BuildTelemetryTopic.
-IoTHubTopics_Result IoTHubTopics_BuildCloudToDeviceSubscription(const char *deviceId,
-                                                                char *buffer, size_t size,
-                                                                size_t *outLength);
+IoTHubTopics_Result IoTHubTopics_BuildCloudToDeviceSubscription(const char *deviceId, char *buffer,
+                                                                size_t size, size_t *outLength);
 
 /// Formats *utc as "YYYY-MM-DDTHH:MM:SS.mmmZ" into buffer (at least IOTHUB_TOPICS_ISO8601_SIZE
 /// bytes is always enough).

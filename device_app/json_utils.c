@@ -88,16 +88,16 @@ JsonUtils_Result JsonUtils_Parse(const char *text, size_t length, size_t maxLeng
 
 const char *JsonUtils_ResultToString(JsonUtils_Result result) {
     switch (result) {
-    case JsonUtils_Result_Ok:
-        return "ok";
-    case JsonUtils_Result_Empty:
-        return "payload is empty";
-    case JsonUtils_Result_TooLarge:
-        return "payload is too large";
-    case JsonUtils_Result_TooDeep:
-        return "payload is nested too deeply";
-    case JsonUtils_Result_Invalid:
-        return "payload is not valid JSON";
+        case JsonUtils_Result_Ok:
+            return "ok";
+        case JsonUtils_Result_Empty:
+            return "payload is empty";
+        case JsonUtils_Result_TooLarge:
+            return "payload is too large";
+        case JsonUtils_Result_TooDeep:
+            return "payload is nested too deeply";
+        case JsonUtils_Result_Invalid:
+            return "payload is not valid JSON";
     }
     return "unknown JSON error";
 }

@@ -55,9 +55,9 @@ static int ErrorReply(int status, const char *message, const char *detailName,
                       const char *detailValue, char *response, size_t responseSize,
                       size_t *outResponseLength) {
     cJSON *body = cJSON_CreateObject();
-    if (body != NULL && (cJSON_AddStringToObject(body, "error", message) == NULL ||
-                         (detailName != NULL &&
-                          cJSON_AddStringToObject(body, detailName, detailValue) == NULL))) {
+    if (body != NULL &&
+        (cJSON_AddStringToObject(body, "error", message) == NULL ||
+         (detailName != NULL && cJSON_AddStringToObject(body, detailName, detailValue) == NULL))) {
         cJSON_Delete(body);
         body = NULL;
     }
@@ -66,8 +66,8 @@ static int ErrorReply(int status, const char *message, const char *detailName,
 
 // Parses a method payload that must be a JSON object; on failure produces the error reply and
 // returns NULL with *outStatus set.
-static cJSON *ParseObjectPayload(const char *payload, size_t length, int *outStatus,
-                                 char *response, size_t responseSize, size_t *outResponseLength) {
+static cJSON *ParseObjectPayload(const char *payload, size_t length, int *outStatus, char *response,
+                                 size_t responseSize, size_t *outResponseLength) {
     cJSON *root = NULL;
     JsonUtils_Result result = JsonUtils_Parse(payload, length, METHOD_HANDLERS_MAX_PAYLOAD_LENGTH,
                                               JSON_UTILS_DEFAULT_MAX_DEPTH, &root);
@@ -165,8 +165,7 @@ static bool AddConnection(cJSON *body, const MethodHandlers_ConnectionStatistics
            cJSON_AddBoolToObject(object, "connected", connection->connected) != NULL &&
            cJSON_AddNumberToObject(object, "connects", connection->connects) != NULL &&
            cJSON_AddNumberToObject(object, "disconnects", connection->disconnects) != NULL &&
-           cJSON_AddNumberToObject(object, "failedAttempts", connection->failedAttempts) !=
-               NULL &&
+           cJSON_AddNumberToObject(object, "failedAttempts", connection->failedAttempts) != NULL &&
            cJSON_AddNumberToObject(object, "messagesSent", (double)connection->messagesSent) !=
                NULL &&
            cJSON_AddNumberToObject(object, "messagesAcknowledged",
@@ -178,8 +177,8 @@ static bool AddConnection(cJSON *body, const MethodHandlers_ConnectionStatistics
 static int HandleGetDiagnostics(const MethodHandlers_Diagnostics *diagnostics, char *response,
                                 size_t responseSize, size_t *outResponseLength) {
     if (diagnostics == NULL) {
-        return ErrorReply(500, "diagnostics are not available", NULL, NULL, response,
-                          responseSize, outResponseLength);
+        return ErrorReply(500, "diagnostics are not available", NULL, NULL, response, responseSize,
+                          outResponseLength);
     }
     cJSON *body = cJSON_CreateObject();
     cJSON *memory = body != NULL ? cJSON_CreateObject() : NULL;
@@ -190,11 +189,13 @@ static int HandleGetDiagnostics(const MethodHandlers_Diagnostics *diagnostics, c
         cJSON_AddNumberToObject(memory, "totalKB", diagnostics->totalMemoryKB) != NULL &&
         cJSON_AddNumberToObject(memory, "userKB", diagnostics->userMemoryKB) != NULL &&
         cJSON_AddNumberToObject(memory, "peakUserKB", diagnostics->peakUserMemoryKB) != NULL;
-    if (built) {
-        cJSON_AddItemToObject(body, "memory", memory);
+    // Once added, memory belongs to body.
+    if (built && cJSON_AddItemToObject(body, "memory", memory)) {
         memory = NULL;
         built = AddConnection(body, &diagnostics->connection) &&
                 cJSON_AddNumberToObject(body, "queueDepth", diagnostics->queueDepth) != NULL;
+    } else {
+        built = false;
     }
     cJSON_Delete(memory);
     if (!built) {
@@ -224,12 +225,10 @@ int MethodHandlers_HandleMethod(const char *methodName, const char *payload, siz
     }
 
     if (strcmp(methodName, "setLed") == 0) {
-        return HandleSetLed(payload, length, outAction, response, responseSize,
-                            outResponseLength);
+        return HandleSetLed(payload, length, outAction, response, responseSize, outResponseLength);
     }
     if (strcmp(methodName, "reboot") == 0) {
-        return HandleReboot(payload, length, outAction, response, responseSize,
-                            outResponseLength);
+        return HandleReboot(payload, length, outAction, response, responseSize, outResponseLength);
     }
     if (strcmp(methodName, "getDiagnostics") == 0) {
         return HandleGetDiagnostics(diagnostics, response, responseSize, outResponseLength);
@@ -356,8 +355,8 @@ bool MethodHandlers_HandleCloudToDevice(const IoTHubTopics_ParsedTopic *topic,
     cJSON_Delete(root);
 
     if (reason != NULL) {
-        snprintf(summary, summarySize, "C2D message %s rejected (%zu bytes): %s", messageId,
-                 length, reason);
+        snprintf(summary, summarySize, "C2D message %s rejected (%zu bytes): %s", messageId, length,
+                 reason);
         return false;
     }
     char preview[C2D_PREVIEW_LENGTH + 4];

@@ -150,9 +150,8 @@ bool RequestTracker_TakeAny(RequestTracker *tracker, RequestTracker_Request *out
     }
     size_t oldest = REQUEST_TRACKER_CAPACITY;
     for (size_t i = 0; i < REQUEST_TRACKER_CAPACITY; i++) {
-        if (tracker->inUse[i] &&
-            (oldest == REQUEST_TRACKER_CAPACITY ||
-             tracker->startOrder[i] < tracker->startOrder[oldest])) {
+        if (tracker->inUse[i] && (oldest == REQUEST_TRACKER_CAPACITY ||
+                                  tracker->startOrder[i] < tracker->startOrder[oldest])) {
             oldest = i;
         }
     }

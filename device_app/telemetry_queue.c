@@ -19,7 +19,9 @@
 //     and payload CRC), of this queue's epoch, and carries exactly the next sequence number.
 //     The first place where that fails is the tail. A torn record fails its CRC; a stale
 //     record from an earlier lap has a lower sequence number; and a sequence number is written
-//     again only after recovery found it absent at both places, so two candidates never tie.
+//     again only after recovery found no complete record with it at either place, so at most
+//     one place ever holds a complete one. (A torn record may keep a valid header, which is
+//     why locating a record always checks the payload too.)
 //  2. Live records are never overwritten. New records go only into free space, and space
 //     holding live records becomes free only once a header moving the head past them is
 //     durable. Dropping for room therefore writes and syncs the header first, then the record.
@@ -41,8 +43,8 @@
 #include "crc32.h"
 #include "telemetry_queue.h"
 
-#define HEADER_MAGIC 0x31485154u // "TQH1"
-#define RECORD_MAGIC 0x31525154u // "TQR1"
+#define HEADER_MAGIC 0x31485154u  // "TQH1"
+#define RECORD_MAGIC 0x31525154u  // "TQR1"
 #define LAYOUT_VERSION 1u
 #define HEADER_LENGTH 52u
 #define RECORD_HEADER_SIZE TELEMETRY_QUEUE_RECORD_HEADER_SIZE
@@ -222,8 +224,7 @@ static CheckResult ReadRecordHeader(TelemetryQueue *queue, uint32_t offset, uint
     uint32_t length = Get32(header + 24);
     if (Get32(header) != RECORD_MAGIC || Get32(header + 32) != Crc32_Update(0, header, 32) ||
         Get32(header + 4) != queue->epoch || Get64(header + 8) != sequence ||
-        length > MaxPayload(queue) ||
-        queue->dataEnd - offset - RECORD_HEADER_SIZE < length) {
+        length > MaxPayload(queue) || queue->dataEnd - offset - RECORD_HEADER_SIZE < length) {
         return Check_Invalid;
     }
     out->offset = offset;
@@ -238,8 +239,8 @@ static CheckResult VerifyPayload(TelemetryQueue *queue, const RecordInfo *record
     uint8_t chunk[128];
     uint32_t crc = 0;
     for (uint32_t done = 0; done < record->length;) {
-        uint32_t n = record->length - done < sizeof(chunk) ? record->length - done
-                                                           : (uint32_t)sizeof(chunk);
+        uint32_t n =
+            record->length - done < sizeof(chunk) ? record->length - done : (uint32_t)sizeof(chunk);
         if (!ReadAt(queue, chunk, n, record->offset + RECORD_HEADER_SIZE + done)) {
             return Check_IoError;
         }
@@ -249,18 +250,21 @@ static CheckResult VerifyPayload(TelemetryQueue *queue, const RecordInfo *record
     return crc == record->payloadCrc ? Check_Valid : Check_Invalid;
 }
 
-// Finds record `sequence` at candidate or, failing that, at the start of the ring (invariant 1).
+// Finds the complete record `sequence` at candidate or, failing that, at the start of the ring
+// (invariant 1). The payload is checked as well as the header: a cut can leave a record whose
+// header landed but whose payload did not, next to a complete record with the same number that
+// was written after recovery at the other place.
 static CheckResult LocateRecord(TelemetryQueue *queue, uint32_t candidate, uint64_t sequence,
-                                bool verifyPayload, RecordInfo *out) {
+                                RecordInfo *out) {
     CheckResult check = ReadRecordHeader(queue, candidate, sequence, out);
-    if (check == Check_Valid && verifyPayload) {
+    if (check == Check_Valid) {
         check = VerifyPayload(queue, out);
     }
     if (check != Check_Invalid || candidate == queue->dataStart) {
         return check;
     }
     check = ReadRecordHeader(queue, queue->dataStart, sequence, out);
-    if (check == Check_Valid && verifyPayload) {
+    if (check == Check_Valid) {
         check = VerifyPayload(queue, out);
     }
     return check;
@@ -349,7 +353,7 @@ static TelemetryQueue_Result AdvanceHead(TelemetryQueue *queue, bool *outWasDefe
         return TelemetryQueue_Result_Ok;
     }
     RecordInfo next;
-    check = LocateRecord(queue, end, queue->headSequence, false, &next);
+    check = LocateRecord(queue, end, queue->headSequence, &next);
     if (check != Check_Valid) {
         return CheckToResult(check);
     }
@@ -357,13 +361,13 @@ static TelemetryQueue_Result AdvanceHead(TelemetryQueue *queue, bool *outWasDefe
     return TelemetryQueue_Result_Ok;
 }
 
-// Where a record of size bytes goes, if it fits in free space (invariants 1 and 2). The strict
-// comparisons keep the tail from ever reaching the head, so "tail after head" always means
-// "not wrapped".
+// Where a record of size bytes goes, if it fits in free space (invariants 1 and 2). With
+// records in the queue, a tail after the head means the live records do not wrap; a tail at or
+// before the head means they do, and a tail equal to the head means the ring is full.
 static bool Place(const TelemetryQueue *queue, uint32_t size, uint32_t *outOffset) {
     if (queue->count == 0) {
-        *outOffset = queue->dataEnd - queue->tailOffset >= size ? queue->tailOffset
-                                                                : queue->dataStart;
+        *outOffset =
+            queue->dataEnd - queue->tailOffset >= size ? queue->tailOffset : queue->dataStart;
         return true;
     }
     if (queue->tailOffset > queue->headOffset) {
@@ -371,13 +375,13 @@ static bool Place(const TelemetryQueue *queue, uint32_t size, uint32_t *outOffse
             *outOffset = queue->tailOffset;
             return true;
         }
-        if (queue->headOffset - queue->dataStart > size) {
+        if (queue->headOffset - queue->dataStart >= size) {
             *outOffset = queue->dataStart;
             return true;
         }
         return false;
     }
-    if (queue->headOffset - queue->tailOffset > size) {
+    if (queue->headOffset - queue->tailOffset >= size) {
         *outOffset = queue->tailOffset;
         return true;
     }
@@ -395,7 +399,7 @@ static bool Scan(TelemetryQueue *queue) {
     while (queue->count < limit) {
         RecordInfo record;
         CheckResult check =
-            LocateRecord(queue, candidate, queue->headSequence + queue->count, true, &record);
+            LocateRecord(queue, candidate, queue->headSequence + queue->count, &record);
         if (check == Check_IoError) {
             return false;
         }
@@ -408,8 +412,8 @@ static bool Scan(TelemetryQueue *queue) {
         } else if (record.offset != candidate) {
             wrapped = true;
         }
-        // Only a damaged image could chain back onto the head; stop rather than loop.
-        if (wrapped && end >= firstOffset) {
+        // Only a damaged image could chain back over the head; stop rather than loop.
+        if (wrapped && end > firstOffset) {
             break;
         }
         queue->count++;
@@ -443,9 +447,8 @@ TelemetryQueue_Result TelemetryQueue_Open(TelemetryQueue *queue, const Telemetry
         return TelemetryQueue_Result_InvalidArgument;
     }
     memset(queue, 0, sizeof(*queue));
-    if (io == NULL || io->read == NULL || io->write == NULL || io->sync == NULL ||
-        baseOffset < 0 || regionSize < TELEMETRY_QUEUE_MIN_REGION_SIZE ||
-        regionSize > MAX_REGION_SIZE) {
+    if (io == NULL || io->read == NULL || io->write == NULL || io->sync == NULL || baseOffset < 0 ||
+        regionSize < TELEMETRY_QUEUE_MIN_REGION_SIZE || regionSize > MAX_REGION_SIZE) {
         return TelemetryQueue_Result_InvalidArgument;
     }
     queue->io = *io;
@@ -475,7 +478,7 @@ TelemetryQueue_Result TelemetryQueue_Open(TelemetryQueue *queue, const Telemetry
         queue->headSequence = 1;
         queue->headOffset = queue->dataStart;
         queue->tailOffset = queue->dataStart;
-        queue->activeSlot = 1; // so the first header goes to slot 0
+        queue->activeSlot = 1;  // so the first header goes to slot 0
         if (!WriteHeader(queue)) {
             return TelemetryQueue_Result_IoError;
         }
@@ -500,9 +503,9 @@ TelemetryQueue_Result TelemetryQueue_Open(TelemetryQueue *queue, const Telemetry
     return TelemetryQueue_Result_Ok;
 }
 
-TelemetryQueue_Result TelemetryQueue_Push(TelemetryQueue *queue, const void *payload,
-                                          size_t length, int64_t createdMs,
-                                          uint64_t *outSequenceNumber, uint32_t *outDropped) {
+TelemetryQueue_Result TelemetryQueue_Push(TelemetryQueue *queue, const void *payload, size_t length,
+                                          int64_t createdMs, uint64_t *outSequenceNumber,
+                                          uint32_t *outDropped) {
     if (outDropped != NULL) {
         *outDropped = 0;
     }
@@ -595,8 +598,7 @@ TelemetryQueue_Result TelemetryQueue_Peek(TelemetryQueue *queue, uint64_t fromSe
         if (sequence + 1 == next) {
             return TelemetryQueue_Result_Empty;
         }
-        check = LocateRecord(queue, offset + RecordSize(record.length), sequence + 1, false,
-                             &record);
+        check = LocateRecord(queue, offset + RecordSize(record.length), sequence + 1, &record);
         if (check != Check_Valid) {
             return Fail(queue, CheckToResult(check));
         }

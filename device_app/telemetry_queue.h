@@ -32,8 +32,7 @@ struct TelemetryQueue_Io;
 /// Storage access, with the contract of pread(2), pwrite(2) and fsync(2): return the byte
 /// count (or 0) on success, -1 with errno set on failure. Short transfers are allowed.
 typedef struct TelemetryQueue_Io {
-    ssize_t (*read)(const struct TelemetryQueue_Io *io, void *buffer, size_t length,
-                    off_t offset);
+    ssize_t (*read)(const struct TelemetryQueue_Io *io, void *buffer, size_t length, off_t offset);
     ssize_t (*write)(const struct TelemetryQueue_Io *io, const void *buffer, size_t length,
                      off_t offset);
     int (*sync)(const struct TelemetryQueue_Io *io);
@@ -129,9 +128,9 @@ TelemetryQueue_Result TelemetryQueue_Open(TelemetryQueue *queue, const Telemetry
 /// dropped goes to *outDropped when not NULL. Its sequence number goes to *outSequenceNumber.
 /// Returns TelemetryQueue_Result_Ok; InvalidArgument, TooLarge or IoError otherwise. After
 /// IoError the message may or may not be in the queue when it is reopened.
-TelemetryQueue_Result TelemetryQueue_Push(TelemetryQueue *queue, const void *payload,
-                                          size_t length, int64_t createdMs,
-                                          uint64_t *outSequenceNumber, uint32_t *outDropped);
+TelemetryQueue_Result TelemetryQueue_Push(TelemetryQueue *queue, const void *payload, size_t length,
+                                          int64_t createdMs, uint64_t *outSequenceNumber,
+                                          uint32_t *outDropped);
 
 /// Reads the oldest unacknowledged message whose sequence number is at least
 /// fromSequenceNumber (0 for the oldest of all) into buffer, checking its checksum. Sending

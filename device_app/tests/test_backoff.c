@@ -45,8 +45,7 @@ static void test_NextDelayMs_highestDraws_ceilingDoublesToTenMinutes(void **stat
     const uint32_t expected[] = {2000,   4000,   8000,   16000,  32000,  64000,
                                  128000, 256000, 512000, 600000, 600000, 600000};
     for (size_t i = 0; i < sizeof(expected) / sizeof(expected[0]); i++) {
-        assert_int_equal(Backoff_NextDelayMs(&backoff, Backoff_Failure_Transient, 0),
-                         expected[i]);
+        assert_int_equal(Backoff_NextDelayMs(&backoff, Backoff_Failure_Transient, 0), expected[i]);
     }
     // Days of failures neither overflow nor wrap back to short delays.
     for (int i = 0; i < 100000; i++) {

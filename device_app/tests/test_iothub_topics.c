@@ -21,9 +21,9 @@ static void test_BuildTelemetryTopic_minimal_hasSystemProperties(void **state) {
     char topic[256];
     size_t length = 0;
     IoTHubTopics_TelemetryProperties properties = {.messageId = "m1"};
-    assert_int_equal(IoTHubTopics_BuildTelemetryTopic("dev1", &properties, topic, sizeof(topic),
-                                                      &length),
-                     IoTHubTopics_Result_Ok);
+    assert_int_equal(
+        IoTHubTopics_BuildTelemetryTopic("dev1", &properties, topic, sizeof(topic), &length),
+        IoTHubTopics_Result_Ok);
     assert_string_equal(topic,
                         "devices/dev1/messages/events/$.mid=m1&$.ct=application%2Fjson&$.ce=utf-8");
     assert_int_equal(length, strlen(topic));
@@ -34,9 +34,10 @@ static void test_BuildTelemetryTopic_timeAndProperties_encodesThem(void **state)
     struct timespec created = {.tv_sec = 1700000000, .tv_nsec = 123456789};
     IoTHubTopics_Property appProperties[] = {
         {"event", "button A"}, {"flag", NULL}, {"a&b", "x=y/z"}};
-    IoTHubTopics_TelemetryProperties properties = {
-        .messageId = "e1-7", .creationTime = &created, .properties = appProperties,
-        .propertyCount = 3};
+    IoTHubTopics_TelemetryProperties properties = {.messageId = "e1-7",
+                                                   .creationTime = &created,
+                                                   .properties = appProperties,
+                                                   .propertyCount = 3};
     assert_int_equal(
         IoTHubTopics_BuildTelemetryTopic("dev1", &properties, topic, sizeof(topic), NULL),
         IoTHubTopics_Result_Ok);
@@ -81,13 +82,12 @@ static void test_BuildTelemetryTopic_bufferOneShort_tooSmallAndEmpty(void **stat
     char topic[256];
     size_t length = 0;
     IoTHubTopics_TelemetryProperties properties = {.messageId = "m1"};
-    assert_int_equal(IoTHubTopics_BuildTelemetryTopic("dev1", &properties, topic, sizeof(topic),
-                                                      &length),
-                     IoTHubTopics_Result_Ok);
-    char exact[256];
     assert_int_equal(
-        IoTHubTopics_BuildTelemetryTopic("dev1", &properties, exact, length + 1, NULL),
+        IoTHubTopics_BuildTelemetryTopic("dev1", &properties, topic, sizeof(topic), &length),
         IoTHubTopics_Result_Ok);
+    char exact[256];
+    assert_int_equal(IoTHubTopics_BuildTelemetryTopic("dev1", &properties, exact, length + 1, NULL),
+                     IoTHubTopics_Result_Ok);
     assert_string_equal(exact, topic);
     assert_int_equal(IoTHubTopics_BuildTelemetryTopic("dev1", &properties, exact, length, &length),
                      IoTHubTopics_Result_BufferTooSmall);
@@ -116,11 +116,13 @@ static void test_BuildRequestTopics_validIds_exactTopics(void **state) {
     assert_int_equal(IoTHubTopics_BuildTwinReportedPatchTopic("43", topic, sizeof(topic), NULL),
                      IoTHubTopics_Result_Ok);
     assert_string_equal(topic, "$iothub/twin/PATCH/properties/reported/?$rid=43");
-    assert_int_equal(IoTHubTopics_BuildMethodResponseTopic(404, "a%2Fb", topic, sizeof(topic), NULL),
-                     IoTHubTopics_Result_Ok);
+    assert_int_equal(
+        IoTHubTopics_BuildMethodResponseTopic(404, "a%2Fb", topic, sizeof(topic), NULL),
+        IoTHubTopics_Result_Ok);
     assert_string_equal(topic, "$iothub/methods/res/404/?$rid=a%2Fb");
-    assert_int_equal(IoTHubTopics_BuildCloudToDeviceSubscription("dev1", topic, sizeof(topic), NULL),
-                     IoTHubTopics_Result_Ok);
+    assert_int_equal(
+        IoTHubTopics_BuildCloudToDeviceSubscription("dev1", topic, sizeof(topic), NULL),
+        IoTHubTopics_Result_Ok);
     assert_string_equal(topic, "devices/dev1/messages/devicebound/#");
 }
 
@@ -166,24 +168,24 @@ static void test_Parse_twinResponse_statusRidVersion(void **state) {
 
 static void test_Parse_twinResponseHostile_malformed(void **state) {
     const char *topics[] = {
-        "$iothub/twin/res/200/?$version=3",             // no rid
-        "$iothub/twin/res/200/?$rid=",                  // empty rid
-        "$iothub/twin/res/200/?$rid=1&$rid=2",          // ambiguous rid
+        "$iothub/twin/res/200/?$version=3",     // no rid
+        "$iothub/twin/res/200/?$rid=",          // empty rid
+        "$iothub/twin/res/200/?$rid=1&$rid=2",  // ambiguous rid
         "$iothub/twin/res/200/?$rid=1&$version=2&$version=3",
-        "$iothub/twin/res/abc/?$rid=1",                 // status not a number
-        "$iothub/twin/res/99/?$rid=1",                  // status out of range
+        "$iothub/twin/res/abc/?$rid=1",  // status not a number
+        "$iothub/twin/res/99/?$rid=1",   // status out of range
         "$iothub/twin/res/600/?$rid=1",
         "$iothub/twin/res/0200/?$rid=1",
         "$iothub/twin/res//?$rid=1",
-        "$iothub/twin/res/200?$rid=1",                  // no slash before '?'
-        "$iothub/twin/res/200/$rid=1",                  // no '?'
+        "$iothub/twin/res/200?$rid=1",  // no slash before '?'
+        "$iothub/twin/res/200/$rid=1",  // no '?'
         "$iothub/twin/res/200/?$rid=1&$version=x1",
         "$iothub/twin/res/200/?$rid=1&$version=",
         "$iothub/twin/res/200/?$rid=1&$version=99999999999999999999",
         "$iothub/twin/res/200/?$rid=1&$version=9223372036854775808",
-        "$iothub/twin/res/200/?%zz=1&$rid=1",           // bad escape in a key
+        "$iothub/twin/res/200/?%zz=1&$rid=1",  // bad escape in a key
         "$iothub/twin/res/200/?%2=1&$rid=1",
-        "$iothub/twin/res/200/?$rid=1&k=a b",           // raw space
+        "$iothub/twin/res/200/?$rid=1&k=a b",  // raw space
         "$iothub/twin/res/200/?$rid=1 2",
         "$iothub/twin/res/",
     };
@@ -201,8 +203,7 @@ static void test_Parse_overLongTopic_malformed(void **state) {
     int n = snprintf(topic, sizeof(topic), "$iothub/twin/res/200/?$rid=1&pad=");
     memset(topic + n, 'x', sizeof(topic) - (size_t)n - 1);
     topic[sizeof(topic) - 1] = '\0';
-    assert_int_equal(IoTHubTopics_Parse(topic, "dev1", &parsed),
-                     IoTHubTopics_TopicType_Malformed);
+    assert_int_equal(IoTHubTopics_Parse(topic, "dev1", &parsed), IoTHubTopics_TopicType_Malformed);
     // Exactly at the limit is still accepted.
     topic[IOTHUB_TOPICS_MAX_TOPIC_LENGTH] = '\0';
     assert_int_equal(IoTHubTopics_Parse(topic, "dev1", &parsed),
@@ -233,9 +234,12 @@ static void test_Parse_methodRequest_nameAndRid(void **state) {
     name[sizeof(name) - 1] = '\0';
     snprintf(longName, sizeof(longName), "$iothub/methods/POST/%s/?$rid=1", name);
     const char *topics[] = {
-        "$iothub/methods/POST/setLed/?x=1",  "$iothub/methods/POST//?$rid=1",
-        "$iothub/methods/POST/a%41/?$rid=1", "$iothub/methods/POST/setLed?$rid=1",
-        "$iothub/methods/POST/setLed/",      "$iothub/methods/POST/a/b/?$rid=1",
+        "$iothub/methods/POST/setLed/?x=1",
+        "$iothub/methods/POST//?$rid=1",
+        "$iothub/methods/POST/a%41/?$rid=1",
+        "$iothub/methods/POST/setLed?$rid=1",
+        "$iothub/methods/POST/setLed/",
+        "$iothub/methods/POST/a/b/?$rid=1",
         longName,
     };
     for (size_t i = 0; i < sizeof(topics) / sizeof(topics[0]); i++) {
@@ -275,9 +279,9 @@ static void test_Parse_cloudToDeviceOtherDevice_notRecognised(void **state) {
 
 static void test_Parse_cloudToDeviceHostile_malformed(void **state) {
     const char *topics[] = {
-        "devices/d/messages/devicebound/a=%4",   "devices/d/messages/devicebound/a=%zz",
-        "devices/d/messages/devicebound/a=%00b", "devices/d/messages/devicebound/a=b c",
-        "devices/d/messages/devicebound/=v",     "devices/d/messages/devicebound/a=\x01",
+        "devices/d/messages/devicebound/a=%4",       "devices/d/messages/devicebound/a=%zz",
+        "devices/d/messages/devicebound/a=%00b",     "devices/d/messages/devicebound/a=b c",
+        "devices/d/messages/devicebound/=v",         "devices/d/messages/devicebound/a=\x01",
         "devices/d/messages/devicebound/a=\xc3\xa9", "devices/d/messages/devicebound/%=1",
     };
     for (size_t i = 0; i < sizeof(topics) / sizeof(topics[0]); i++) {
@@ -301,8 +305,7 @@ static void test_Parse_unrelatedOrNull_notRecognised(void **state) {
     assert_int_equal(IoTHubTopics_Parse("$iothub/twin/GET/?$rid=1", "d", &parsed),
                      IoTHubTopics_TopicType_NotRecognised);
     assert_int_equal(IoTHubTopics_Parse("", "d", &parsed), IoTHubTopics_TopicType_NotRecognised);
-    assert_int_equal(IoTHubTopics_Parse(NULL, "d", &parsed),
-                     IoTHubTopics_TopicType_NotRecognised);
+    assert_int_equal(IoTHubTopics_Parse(NULL, "d", &parsed), IoTHubTopics_TopicType_NotRecognised);
     assert_int_equal(IoTHubTopics_Parse("foo", NULL, &parsed),
                      IoTHubTopics_TopicType_NotRecognised);
     assert_int_equal(IoTHubTopics_Parse("foo", "d", NULL), IoTHubTopics_TopicType_NotRecognised);
@@ -313,10 +316,31 @@ static void test_Parse_unrelatedOrNull_notRecognised(void **state) {
 // (the sanitizer build checks memory), and whatever is accepted must satisfy the rules.
 static void test_Parse_randomTopics_acceptedOnlyWhenValid(void **state) {
     static const char *const pieces[] = {
-        "$iothub/twin/res/", "$iothub/twin/PATCH/properties/desired/", "$iothub/methods/POST/",
-        "devices/d/messages/devicebound/", "200", "/", "?", "$rid=", "$version=", "&", "=",
-        "%", "%2", "%24", "%00", "%zz", "1", "x", "99999999999999999999", " ", "\x7f", "\xff",
-        "+", "#", "&&",
+        "$iothub/twin/res/",
+        "$iothub/twin/PATCH/properties/desired/",
+        "$iothub/methods/POST/",
+        "devices/d/messages/devicebound/",
+        "200",
+        "/",
+        "?",
+        "$rid=",
+        "$version=",
+        "&",
+        "=",
+        "%",
+        "%2",
+        "%24",
+        "%00",
+        "%zz",
+        "1",
+        "x",
+        "99999999999999999999",
+        " ",
+        "\x7f",
+        "\xff",
+        "+",
+        "#",
+        "&&",
     };
     unsigned int seed = 12345;
     for (int round = 0; round < 20000; round++) {
@@ -324,7 +348,8 @@ static void test_Parse_randomTopics_acceptedOnlyWhenValid(void **state) {
         size_t length = 0;
         int count = 1 + (int)(rand_r(&seed) % 10);
         for (int i = 0; i < count; i++) {
-            const char *piece = pieces[(size_t)rand_r(&seed) % (sizeof(pieces) / sizeof(pieces[0]))];
+            const char *piece =
+                pieces[(size_t)rand_r(&seed) % (sizeof(pieces) / sizeof(pieces[0]))];
             size_t pieceLength = strlen(piece);
             if (length + pieceLength >= sizeof(topic)) {
                 break;

@@ -14,8 +14,8 @@
 
 static RequestTracker tracker;
 
-static void StartOk(RequestTracker_Kind kind, uint64_t nowMs, uint32_t timeoutMs,
-                    uint32_t context, char *rid) {
+static void StartOk(RequestTracker_Kind kind, uint64_t nowMs, uint32_t timeoutMs, uint32_t context,
+                    char *rid) {
     assert_int_equal(RequestTracker_Start(&tracker, kind, nowMs, timeoutMs, context, rid,
                                           REQUEST_TRACKER_REQUEST_ID_SIZE, NULL),
                      RequestTracker_Result_Ok);
@@ -161,13 +161,13 @@ static void test_Start_badArguments_invalid(void **state) {
     assert_int_equal(RequestTracker_Start(&tracker, RequestTracker_Kind_TwinGet, 0, 10, 0, rid,
                                           sizeof(rid) - 1, NULL),
                      RequestTracker_Result_InvalidArgument);
-    assert_int_equal(RequestTracker_Start(NULL, RequestTracker_Kind_TwinGet, 0, 10, 0, rid,
-                                          sizeof(rid), NULL),
-                     RequestTracker_Result_InvalidArgument);
+    assert_int_equal(
+        RequestTracker_Start(NULL, RequestTracker_Kind_TwinGet, 0, 10, 0, rid, sizeof(rid), NULL),
+        RequestTracker_Result_InvalidArgument);
     // A deadline past the end of time saturates instead of wrapping into the past.
     RequestTracker_Request request;
-    assert_int_equal(RequestTracker_Start(&tracker, RequestTracker_Kind_TwinGet, UINT64_MAX - 5,
-                                          10, 0, rid, sizeof(rid), &request),
+    assert_int_equal(RequestTracker_Start(&tracker, RequestTracker_Kind_TwinGet, UINT64_MAX - 5, 10,
+                                          0, rid, sizeof(rid), &request),
                      RequestTracker_Result_Ok);
     assert_true(request.deadlineMs == UINT64_MAX);
     assert_int_equal(RequestTracker_PendingCount(NULL), 0);
