@@ -13,6 +13,10 @@ int sim_cmd_hub_serve(int argc, char **argv);
 // The hub verbs that go through the HTTP service API; argv[0] is the verb (serve, twin, method,
 // c2d, telemetry). Returns -1, printing nothing, when the verb is not one of these.
 int sim_cmd_hub_service(int argc, char **argv);
+// `hub enrollment …` and `hub dps …` (argv[0] is the verb): the local Device Provisioning
+// Service's enrollments and registration credentials. Returns -1, printing nothing, for other
+// verbs.
+int sim_cmd_hub_enrollment(int argc, char **argv);
 
 // Prints "spheresim: <message>" to stderr and returns 2 (usage) for use as `return usage(...)`.
 int sim_cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

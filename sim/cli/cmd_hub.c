@@ -16,6 +16,8 @@
 #include "cloud/hub_protocol.h"
 #include "cloud/hub_sas.h"
 #include "cloud/hub_store.h"
+#include "cloud/hub_ingest.h"
+#include "cloud/hub_journal.h"
 #include "cloud/hub_telemetry.h"
 #include "os/fs_util.h"
 #include "os/identity.h"
@@ -45,6 +47,8 @@ static const char hub_usage[] =
     "                              service API)\n"
     "  twin, method, c2d           drive the hub through its HTTP service API; see\n"
     "                              'spheresim hub twin --help'\n"
+    "  enrollment, dps             the local Device Provisioning Service's enrollments and\n"
+    "                              registration credentials; see 'spheresim hub dps --help'\n"
     "\n"
     "Every command takes --state-dir D (default $SPHERESIM_HOME/hub). --name sets the hub\n"
     "name (default spheresim: spheresim.azure-devices.net); --san adds a server certificate\n"
@@ -516,10 +520,16 @@ static int hub_telemetry(const struct hub_args *args, const struct hub_paths *pa
     if (store == NULL) {
         return 1;
     }
+    // The store plus what the broker acknowledged but has not moved into it yet (the journal),
+    // so a message shows up here as soon as its device has the PUBACK.
+    char journal[PATH_MAX];
+    char err[512];
     struct telemetry_output output = {.array = cJSON_CreateArray(), .json = args->json};
-    if (hub_store_telemetry_list(store, args->positional[1], 0, 0, print_message, &output) !=
-        HUB_STORE_OK) {
-        status = sim_cli_fail("hub telemetry: %s", hub_store_error(store));
+    if (sim_cli_join(journal, sizeof journal, paths->state_dir, "/" HUB_JOURNAL_FILE) != 0) {
+        status = 1;
+    } else if (hub_ingest_list(store, journal, args->positional[1], print_message, &output, err,
+                               sizeof err) != HUB_STORE_OK) {
+        status = sim_cli_fail("hub telemetry: %s", err);
     } else if (args->json) {
         print_json(output.array);
     }
@@ -561,8 +571,8 @@ static bool is_service_verb(int argc, char **argv, const char *verb) {
     return false;
 }
 
-// Hands the command to the service verbs with the verb first, as they expect.
-static int run_service_verb(int argc, char **argv, int verb_at) {
+// Hands the command to another file's verbs (run) with the verb first, as they expect.
+static int run_verb_first(int (*run)(int, char **), int argc, char **argv, int verb_at) {
     char **args = calloc((size_t)argc, sizeof *args);
     if (args == NULL) {
         return sim_cli_fail("hub: out of memory");
@@ -574,7 +584,7 @@ static int run_service_verb(int argc, char **argv, int verb_at) {
             args[n++] = argv[i];
         }
     }
-    int status = sim_cmd_hub_service(n, args);
+    int status = run(n, args);
     free(args);
     return status >= 0 ? status : sim_cli_usage_error("hub: unknown command '%s'", argv[verb_at]);
 }
@@ -583,7 +593,12 @@ int sim_cmd_hub(int argc, char **argv) {
     int verb_at = 0;
     const char *service_verb = find_verb(argc, argv, &verb_at);
     if (service_verb != NULL && is_service_verb(argc, argv, service_verb)) {
-        return run_service_verb(argc, argv, verb_at);
+        return run_verb_first(sim_cmd_hub_service, argc, argv, verb_at);
+    }
+    // DPS verbs have their own --help (cmd_hub_dps.c).
+    if (service_verb != NULL &&
+        (strcmp(service_verb, "enrollment") == 0 || strcmp(service_verb, "dps") == 0)) {
+        return run_verb_first(sim_cmd_hub_enrollment, argc, argv, verb_at);
     }
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "cloud/hub_engine_internal.h"
+#include "cloud/hub_journal.h"
 #include "cloud/hub_telemetry.h"
 
 #define REGISTRY_CHECK_MS 1000
@@ -188,12 +189,16 @@ int hub_engine_open(const struct hub_engine_options *options, struct hub_engine 
     e->io = options->io;
     hub_method_calls_init(&e->calls);
     char db_path[PATH_MAX];
+    char journal_path[PATH_MAX];
     int n1 = snprintf(e->hub_hostname, sizeof e->hub_hostname, "%s", options->hub_hostname);
     int n2 = snprintf(db_path, sizeof db_path, "%s/%s", options->state_dir, HUB_STORE_FILE);
     int n3 = snprintf(e->token_path, sizeof e->token_path, "%s/%s", options->state_dir,
                       SPHERESIM_SERVICE_TOKEN_FILE);
+    int n4 =
+        snprintf(journal_path, sizeof journal_path, "%s/%s", options->state_dir, HUB_JOURNAL_FILE);
     if (n1 < 0 || (size_t)n1 >= sizeof e->hub_hostname || n2 < 0 || (size_t)n2 >= sizeof db_path ||
-        n3 < 0 || (size_t)n3 >= sizeof e->token_path) {
+        n3 < 0 || (size_t)n3 >= sizeof e->token_path || n4 < 0 ||
+        (size_t)n4 >= sizeof journal_path) {
         snprintf(err, err_size, "state directory path or host name too long");
         free(e);
         return -1;
@@ -201,6 +206,33 @@ int hub_engine_open(const struct hub_engine_options *options, struct hub_engine 
     if (hub_store_open(db_path, &e->store, err, err_size) != HUB_STORE_OK) {
         free(e);
         return -1;
+    }
+    // Telemetry a previous run acknowledged but did not store yet goes in before anything new.
+    struct hub_ingest_recovery recovery = {0};
+    if (hub_ingest_open(e->store, journal_path, &e->ingest, &recovery, err, err_size) !=
+        HUB_STORE_OK) {
+        hub_store_close(e->store);
+        free(e);
+        return -1;
+    }
+    // DPS keeps its enrollments in the same database and assigns devices into this registry.
+    struct hub_dps_options dps_options = {
+        .db_path = db_path,
+        .id_scope = NULL,
+        .hub_hostname = options->hub_hostname,
+        .assigning_polls = -1,
+    };
+    if (hub_dps_open(&dps_options, &e->dps, err, err_size) != 0) {
+        hub_ingest_close(e->ingest);
+        hub_store_close(e->store);
+        free(e);
+        return -1;
+    }
+    if (recovery.replayed > 0 || recovery.dropped_bytes > 0) {
+        hub_engine_log(e, HUB_LOG_NOTICE,
+                       "ingest journal: %zu message(s) recovered, %zu byte(s) of an incomplete "
+                       "record dropped",
+                       recovery.replayed, recovery.dropped_bytes);
     }
     load_token(e);
     if (e->token[0] == '\0') {
@@ -217,6 +249,8 @@ void hub_engine_close(struct hub_engine *e) {
         return;
     }
     hub_methods_free(e);
+    hub_dps_close(e->dps);
+    hub_ingest_close(e->ingest);
     hub_store_close(e->store);
     hub_sessions_free(&e->sessions);
     hub_subscriptions_free(&e->subs);
@@ -227,6 +261,30 @@ void hub_engine_close(struct hub_engine *e) {
 }
 
 // ---- connections ----
+
+static void remember_ended(struct hub_engine *e, const void *client, const char *device_id) {
+    e->ended.client = client;
+    snprintf(e->ended.device_id, sizeof e->ended.device_id, "%s", device_id);
+}
+
+// A registration client of the Device Provisioning Service, which shares the hub's port (its
+// username names an id scope where a hub's names a host).
+static bool dps_connect(struct hub_engine *e, const struct hub_connect_info *info) {
+    struct hub_dps_connect_request request = {
+        .client_id = info->client_id,
+        .username = info->username,
+        .password = info->password,
+        .cert_cn = info->cert_cn,
+        .now = (long long)time(NULL),
+    };
+    char reason[512] = "";
+    if (hub_dps_connect(e->dps, info->client, &request, reason, sizeof reason) != HUB_OK) {
+        hub_engine_log(e, HUB_LOG_NOTICE, "refused DPS client %s: %s", info->client_id, reason);
+        return false;
+    }
+    hub_engine_log(e, HUB_LOG_INFO, "DPS client %s connected", info->client_id);
+    return true;
+}
 
 static bool service_connect(struct hub_engine *e, const struct hub_connect_info *info) {
     if (e->token[0] == '\0') {
@@ -251,6 +309,9 @@ bool hub_engine_connect(struct hub_engine *e, const struct hub_connect_info *inf
                        info->client_id);
         return false;
     }
+    if (hub_dps_is_dps_username(info->username)) {
+        return dps_connect(e, info);
+    }
     struct hub_connect_request request = {
         .client_id = info->client_id,
         .username = info->username,
@@ -271,12 +332,19 @@ bool hub_engine_connect(struct hub_engine *e, const struct hub_connect_info *inf
         return false;
     }
     bool replaced = false;
+    const struct hub_session *previous = hub_sessions_find(&e->sessions, info->client_id);
+    if (previous != NULL) {
+        // mosquitto sends the replaced connection's will next (see hub_engine_acl).
+        remember_ended(e, previous->client, info->client_id);
+    }
     int mask = hub_subscriptions_connect(&e->subs, info->client_id, info->clean_session);
     if (mask < 0 || hub_sessions_set(&e->sessions, info->client_id, info->client, device.auth,
                                      &replaced) != 0) {
         hub_engine_log(e, HUB_LOG_ERR, "refused %s: out of memory", info->client_id);
         return false;
     }
+    // The id is the device's now: a registration connection it replaced no longer speaks for it.
+    hub_dps_disconnect(e->dps, NULL, info->client_id);
     // A kept session that subscribed to C2D gets what queued up meanwhile, once it is connected.
     if ((mask & (1 << HUB_SUB_C2D)) != 0) {
         hub_engine_c2d_schedule(e, info->client_id);
@@ -293,7 +361,9 @@ void hub_engine_disconnect(struct hub_engine *e, const void *client, const char 
     if (client_id == NULL || hub_auth_is_service_client(client_id)) {
         return;
     }
+    hub_dps_disconnect(e->dps, client, client_id);
     if (hub_sessions_remove(&e->sessions, client_id, client)) {
+        remember_ended(e, client, client_id);
         hub_subscriptions_disconnect(&e->subs, client_id);
         hub_store_connection_event_add(e->store, client_id, HUB_EVENT_DISCONNECTED, NULL);
         hub_engine_log(e, HUB_LOG_INFO, "device %s disconnected", client_id);
@@ -314,44 +384,114 @@ static enum hub_verdict service_acl(struct hub_engine *e, const char *client_id,
     return ok ? HUB_VERDICT_ALLOW : HUB_VERDICT_CLOSE;
 }
 
-enum hub_verdict hub_engine_acl(struct hub_engine *e, const char *client_id, enum hub_access access,
+static bool is_current(const struct hub_engine *e, const char *device_id, const void *client) {
+    const struct hub_session *session = hub_sessions_find(&e->sessions, device_id);
+    return session != NULL && session->client == client;
+}
+
+static enum hub_verdict subscribe_acl(struct hub_engine *e, const char *client_id,
+                                      const char *filter) {
+    enum hub_subscription_kind kind;
+    if (!hub_auth_may_subscribe(client_id, filter) ||
+        hub_classify_subscription(filter, client_id, &kind) != HUB_OK) {
+        hub_engine_log(e, HUB_LOG_NOTICE, "closing %s: may not subscribe to %s", client_id, filter);
+        return HUB_VERDICT_CLOSE;
+    }
+    switch (hub_subscriptions_add(&e->subs, client_id, kind, filter)) {
+        case HUB_SUBSCRIBE_OK:
+            break;
+        case HUB_SUBSCRIBE_LIMIT:
+            hub_engine_log(e, HUB_LOG_NOTICE,
+                           "closing %s: subscribing %s would make more than %d subscriptions",
+                           client_id, filter, HUB_MAX_SUBSCRIPTIONS);
+            return HUB_VERDICT_CLOSE;
+        case HUB_SUBSCRIBE_FAILED:
+            return HUB_VERDICT_FAIL;
+    }
+    // The subscription completes after this check; the tick delivers what is queued.
+    if (kind == HUB_SUB_C2D) {
+        hub_engine_c2d_schedule(e, client_id);
+    }
+    return HUB_VERDICT_ALLOW;
+}
+
+// A DPS registration client: its responses only, and the register and poll requests.
+static enum hub_verdict dps_acl(struct hub_engine *e, const char *client_id, enum hub_access access,
                                 const char *topic) {
-    if (client_id == NULL) {
+    bool ok = access == HUB_ACCESS_READ || access == HUB_ACCESS_UNSUBSCRIBE ||
+              (access == HUB_ACCESS_SUBSCRIBE && hub_dps_may_subscribe(client_id, topic)) ||
+              (access == HUB_ACCESS_WRITE && hub_dps_may_publish(client_id, topic, NULL));
+    if (!ok) {
+        hub_engine_log(e, HUB_LOG_NOTICE, "closing DPS client %s: may not %s %s", client_id,
+                       access == HUB_ACCESS_WRITE ? "publish to" : "subscribe to", topic);
+    }
+    return ok ? HUB_VERDICT_ALLOW : HUB_VERDICT_CLOSE;
+}
+
+// The will of the connection that just ended (see hub_engine_acl in hub_engine.h).
+static enum hub_verdict will_message(struct hub_engine *e, const struct hub_acl_request *request) {
+    const char *id = request->client_id;
+    bool ended = e->ended.client != NULL && e->ended.client == request->client &&
+                 strcmp(e->ended.device_id, id) == 0;
+    e->ended.client = NULL;
+    struct hub_publish_topic topic;
+    if (!ended) {
+        return HUB_VERDICT_CLOSE;  // not a connection the hub accepted: nothing to forward
+    }
+    if (!hub_auth_may_publish(id, request->topic, &topic) || topic.kind != HUB_PUB_TELEMETRY) {
+        hub_engine_log(e, HUB_LOG_NOTICE,
+                       "dropped the will of %s: IoT Hub takes a will only on "
+                       "devices/%s/messages/events/, not %s",
+                       id, id, request->topic);
+        return HUB_VERDICT_CLOSE;
+    }
+    struct hub_telemetry_input input = {
+        .device_id = id,
+        .topic = request->topic,
+        .classified = &topic,
+        .payload = request->payload,
+        .payload_len = request->payload_len,
+        .retain = request->retain,
+        .will = true,
+        .now_ms = hub_engine_now_ms(e),
+    };
+    char reason[512] = "";
+    if (hub_telemetry_accept(e->ingest, &input, NULL, reason, sizeof reason) != HUB_OK) {
+        hub_engine_log(e, HUB_LOG_NOTICE, "dropped the will of %s: %s", id, reason);
+        return HUB_VERDICT_CLOSE;
+    }
+    hub_engine_log(e, HUB_LOG_INFO, "forwarded the will of %s as telemetry", id);
+    return HUB_VERDICT_CONSUMED;
+}
+
+enum hub_verdict hub_engine_acl(struct hub_engine *e, const struct hub_acl_request *request) {
+    const char *client_id = request->client_id;
+    const char *topic = request->topic;
+    enum hub_access access = request->access;
+    if (client_id == NULL || topic == NULL) {
         return HUB_VERDICT_CLOSE;
     }
     if (hub_auth_is_service_client(client_id)) {
         return service_acl(e, client_id, access, topic);
+    }
+    // A registration id may also be a device id; the device's own connection takes the hub path.
+    if (hub_dps_is_client(e->dps, client_id) && !is_current(e, client_id, request->client)) {
+        return dps_acl(e, client_id, access, topic);
     }
     if (access == HUB_ACCESS_READ) {
         // Deliveries to a device only ever match the filters allowed below (also for a session
         // kept while it is offline), and the hub's own messages are addressed to one client.
         return HUB_VERDICT_ALLOW;
     }
-    enum hub_subscription_kind kind;
     if (access == HUB_ACCESS_UNSUBSCRIBE) {
-        if (hub_classify_subscription(topic, client_id, &kind) == HUB_OK) {
-            hub_subscriptions_remove(&e->subs, client_id, kind);
-        }
+        hub_subscriptions_remove(&e->subs, client_id, topic);
         return HUB_VERDICT_ALLOW;
     }
-    if (!hub_engine_connected(e, client_id)) {
-        return HUB_VERDICT_CLOSE;
+    if (!is_current(e, client_id, request->client)) {
+        return access == HUB_ACCESS_WRITE ? will_message(e, request) : HUB_VERDICT_CLOSE;
     }
     if (access == HUB_ACCESS_SUBSCRIBE) {
-        if (!hub_auth_may_subscribe(client_id, topic) ||
-            hub_classify_subscription(topic, client_id, &kind) != HUB_OK) {
-            hub_engine_log(e, HUB_LOG_NOTICE, "closing %s: may not subscribe to %s", client_id,
-                           topic);
-            return HUB_VERDICT_CLOSE;
-        }
-        if (hub_subscriptions_add(&e->subs, client_id, kind) != 0) {
-            return HUB_VERDICT_FAIL;
-        }
-        // The subscription completes after this check; the tick delivers what is queued.
-        if (kind == HUB_SUB_C2D) {
-            hub_engine_c2d_schedule(e, client_id);
-        }
-        return HUB_VERDICT_ALLOW;
+        return subscribe_acl(e, client_id, topic);
     }
     if (hub_auth_may_publish(client_id, topic, NULL)) {
         return HUB_VERDICT_ALLOW;
@@ -385,7 +525,7 @@ static enum hub_verdict handle_telemetry(struct hub_engine *e, const char *devic
         .now_ms = now,
     };
     char reason[512] = "";
-    enum hub_result result = hub_telemetry_accept(e->store, &input, NULL, reason, sizeof reason);
+    enum hub_result result = hub_telemetry_accept(e->ingest, &input, NULL, reason, sizeof reason);
     if (result == HUB_OK) {
         return HUB_VERDICT_CONSUMED;
     }
@@ -396,6 +536,32 @@ static enum hub_verdict handle_telemetry(struct hub_engine *e, const char *devic
     }
     hub_engine_log(e, HUB_LOG_NOTICE, "closing %s: telemetry refused: %s", device_id, reason);
     return HUB_VERDICT_CLOSE;
+}
+
+// A DPS register or poll: answered to the client alone, never routed.
+static enum hub_verdict dps_message(struct hub_engine *e, const char *client_id, const char *topic,
+                                    const void *payload, size_t payload_len) {
+    struct hub_dps_response response;
+    enum hub_result result = hub_dps_message(e->dps, e->store, client_id, topic, payload,
+                                             payload_len, hub_engine_now_ms(e), &response);
+    enum hub_verdict verdict = HUB_VERDICT_CLOSE;
+    if (result == HUB_OK) {
+        if (response.log[0] != '\0') {
+            hub_engine_log(e, HUB_LOG_INFO, "DPS %s: %s", client_id, response.log);
+        }
+        hub_engine_send(e, client_id, response.topic, response.body, response.body_len,
+                        response.qos);
+        verdict = HUB_VERDICT_CONSUMED;
+    } else if (result == HUB_ERR_INTERNAL) {
+        hub_engine_log(e, HUB_LOG_ERR, "closing DPS client %s: no response could be made",
+                       client_id);
+        verdict = HUB_VERDICT_FAIL;
+    } else {
+        hub_engine_log(e, HUB_LOG_NOTICE, "closing DPS client %s: not a DPS request: %s", client_id,
+                       topic);
+    }
+    hub_dps_response_free(&response);
+    return verdict;
 }
 
 static enum hub_verdict service_message(struct hub_engine *e, const char *client_id,
@@ -417,6 +583,9 @@ enum hub_verdict hub_engine_message(struct hub_engine *e, const char *client_id,
     }
     if (hub_auth_is_service_client(client_id)) {
         return service_message(e, client_id, topic, payload, payload_len);
+    }
+    if (hub_dps_is_client(e->dps, client_id) && !hub_engine_connected(e, client_id)) {
+        return dps_message(e, client_id, topic, payload, payload_len);
     }
     struct hub_publish_topic classified;
     if (!hub_engine_connected(e, client_id) ||
@@ -486,8 +655,11 @@ static void check_registry(struct hub_engine *e, long long now) {
 
 void hub_engine_tick(struct hub_engine *e) {
     long long now = hub_engine_now_ms(e);
+    // A will is checked within the broker call that ended its connection; none is due now.
+    e->ended.client = NULL;
     hub_timers_fire(&e->timers, now, send_timer, e);
     hub_methods_tick(e, now);
     hub_c2d_tick(e);
     check_registry(e, now);
+    hub_ingest_tick(e->ingest, now);
 }

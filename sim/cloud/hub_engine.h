@@ -84,9 +84,27 @@ enum hub_verdict {
     HUB_VERDICT_FAIL,      // drop the connection without acknowledging (internal failure)
 };
 
-// Authorises a publish, subscribe or unsubscribe: ALLOW or CLOSE.
-enum hub_verdict hub_engine_acl(struct hub_engine *engine, const char *client_id,
-                                enum hub_access access, const char *topic);
+struct hub_acl_request {
+    const void *client;     // the broker's handle, compared, never dereferenced
+    const char *client_id;  // NULL when the broker has none
+    enum hub_access access;
+    const char *topic;  // the topic or filter
+    // HUB_ACCESS_WRITE only: the message (mosquitto passes it with the check).
+    const void *payload;
+    size_t payload_len;
+    bool retain;
+};
+
+// Authorises a publish, subscribe or unsubscribe: ALLOW, or CLOSE for what IoT Hub refuses
+// (another device's topics, an unknown topic, a sixth subscription).
+//
+// A WRITE check for a device connection that is no longer the device's current one is its Will:
+// mosquitto 2.0 checks the will it is about to send for a connection that dropped without
+// DISCONNECT, after reporting the disconnect (or after the connection that replaced it
+// authenticated), and gives a plugin no other sight of it. The hub forwards a will on the
+// device's telemetry topic as telemetry marked "iothub-MessageType": "Will" and answers CONSUMED
+// (the broker then routes it nowhere); any other will is dropped (CLOSE).
+enum hub_verdict hub_engine_acl(struct hub_engine *engine, const struct hub_acl_request *request);
 
 // Handles a message a client published: CONSUMED when the hub took it, CLOSE or FAIL otherwise.
 enum hub_verdict hub_engine_message(struct hub_engine *engine, const char *client_id,

@@ -15,8 +15,10 @@
 #include <cjson/cJSON.h>
 
 #include "cloud/hub_auth.h"
+#include "cloud/hub_dps.h"
 #include "cloud/hub_engine.h"
 #include "cloud/hub_faults.h"
+#include "cloud/hub_ingest.h"
 #include "cloud/hub_method_calls.h"
 #include "cloud/hub_protocol.h"
 #include "cloud/hub_service_protocol.h"
@@ -58,6 +60,8 @@ struct hub_device_list {
 struct hub_engine {
     struct hub_io io;
     struct hub_store *store;
+    struct hub_ingest *ingest;  // accepted telemetry on its way into the store
+    struct hub_dps *dps;        // the Device Provisioning Service on the same port
     struct hub_sessions sessions;
     struct hub_subscriptions subs;
     struct hub_faults faults;
@@ -65,6 +69,12 @@ struct hub_engine {
     struct hub_method_calls calls;
     struct hub_method_wait waits[HUB_METHOD_MAX_WAITS];
     struct hub_device_list c2d_due;
+    // The connection that ended last: mosquitto checks its will (if any) right after reporting
+    // the end, within the same broker call. Only such a connection may have a will forwarded.
+    struct {
+        const void *client;  // NULL when none
+        char device_id[HUB_MAX_ID + 1];
+    } ended;
     char hub_hostname[256];
     char token_path[PATH_MAX];
     char token[HUB_AUTH_SERVICE_TOKEN_MAX + 1];

@@ -324,6 +324,12 @@ static void op_telemetry_read(struct hub_engine *e, const cJSON *request, struct
                         MAX_TELEMETRY_PAGE);
         return;
     }
+    // hub_service_request moved the journal into the store just now, unless the store refused.
+    if (hub_ingest_pending(e->ingest) > 0) {
+        hub_reply_error(reply, 503, "accepted telemetry is not in the store yet: %s",
+                        hub_ingest_error(e->ingest));
+        return;
+    }
     struct page p = {.messages = cJSON_CreateArray(), .next = after};
     if (p.messages == NULL ||
         hub_store_telemetry_list(e->store, id, after, (int)limit, page_one, &p) != HUB_STORE_OK ||
@@ -502,6 +508,12 @@ void hub_service_request(struct hub_engine *e, const char *client_id, const char
     snprintf(caller.client_id, sizeof caller.client_id, "%s", client_id);
     snprintf(caller.rid, sizeof caller.rid, "%s", rid);
     struct hub_reply reply = {.status = 500};
+    // Operations read what devices sent (telemetry, last activity) from the store: it must have
+    // everything acknowledged so far.
+    if (hub_ingest_flush(e->ingest) != HUB_STORE_OK) {
+        hub_engine_log(e, HUB_LOG_ERR, "cannot move telemetry into the store: %s",
+                       hub_ingest_error(e->ingest));
+    }
     cJSON *request = payload_len > 0 ? cJSON_ParseWithLength(payload, payload_len) : NULL;
     if (!cJSON_IsObject(request)) {
         hub_reply_error(&reply, 400, "the request body must be a JSON object");

@@ -12,8 +12,14 @@
 //   consumes device messages, as IoT Hub does.
 // - Any other error from an ACL or MESSAGE callback makes the broker close the connection, which
 //   is what IoT Hub does for a topic a device may not use or a message it cannot take.
-// And one more: mosquitto_broker_publish_copy to a client id reaches that client (or its kept
-// session) without subscription matching, so the engine itself decides who subscribed.
+// And more: mosquitto_broker_publish_copy to a client id reaches that client (or its kept
+// session) without subscription matching, so the engine itself decides who subscribed. Every
+// UNSUBSCRIBE comes through the ACL callback (MOSQ_ACL_UNSUBSCRIBE), so the engine can count
+// subscriptions. A client's will is never shown at CONNECT; the broker checks it through the ACL
+// callback (MOSQ_ACL_WRITE, with the payload) just before sending it, after the DISCONNECT event
+// of a connection that dropped, or after the BASIC_AUTH of a connection replacing it: the engine
+// tells a will from a publish by the connection no longer being the device's current one, and
+// the MESSAGE callback never sees a will.
 //
 // Options (plugin_opt_* in mosquitto.conf): state_dir (holds hub.db and service.token),
 // hub_hostname (the "{name}.azure-devices.net" SAS tokens are signed for).
@@ -164,7 +170,16 @@ static int on_acl_check(int event, void *event_data, void *userdata) {
             access = HUB_ACCESS_READ;
             break;
     }
-    return to_mosquitto(hub_engine_acl(hub->engine, client_id, access, acl->topic));
+    struct hub_acl_request request = {
+        .client = acl->client,
+        .client_id = client_id,
+        .access = access,
+        .topic = acl->topic,
+        .payload = acl->payload,
+        .payload_len = acl->payloadlen,
+        .retain = acl->retain,
+    };
+    return to_mosquitto(hub_engine_acl(hub->engine, &request));
 }
 
 static int on_message(int event, void *event_data, void *userdata) {

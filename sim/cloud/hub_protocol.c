@@ -362,10 +362,11 @@ enum hub_result hub_parse_property_bag(const char *text, size_t len, struct hub_
     if (out == NULL) {
         return HUB_ERR_INVALID;
     }
-    memset(out, 0, sizeof *out);
+    // Not the whole 80 KB struct: telemetry parses a bag per message, most with a few pairs.
+    out->count = 0;
     enum hub_result r = bag_walk(text, len, out);
     if (r != HUB_OK) {
-        memset(out, 0, sizeof *out);
+        out->count = 0;
     }
     return r;
 }

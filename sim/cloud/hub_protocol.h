@@ -86,7 +86,8 @@ struct hub_property_bag {
 // pairs in order; text need not be NUL-terminated. Empty segments ("a=1&&b", a trailing '&') are
 // skipped; the first '=' splits key from value. HUB_ERR_INVALID for a bad %-escape ("%", "%4",
 // "%zz"), anything that decodes to or contains a NUL byte, or an empty key; HUB_ERR_TOO_LARGE for
-// more than HUB_MAX_PROPERTIES pairs or a key/value longer than its buffer. out is zeroed first.
+// more than HUB_MAX_PROPERTIES pairs or a key/value longer than its buffer. Only the first
+// out->count items are written (count is 0 on error); the rest of out is left as it was.
 enum hub_result hub_parse_property_bag(const char *text, size_t len, struct hub_property_bag *out);
 
 // The checks of hub_parse_property_bag without storing anything (cheap enough for every publish).

@@ -210,11 +210,14 @@ static pid_t spawn(const char *state_dir, int mqtt_port, const char *ca_file, in
     return pid;
 }
 
-// The last line of service.log, for an error message.
+// The last line of service.log, for an error message; a line longer than out is cut to fit.
 static void log_tail(const char *state_dir, char *out, size_t out_size) {
     char path[PATH_MAX];
     char buf[2048];
     size_t len = 0;
+    if (out_size == 0) {
+        return;
+    }
     out[0] = '\0';
     if (!join(path, sizeof path, state_dir, HUB_SERVICE_LOG)) {
         return;
@@ -233,7 +236,13 @@ static void log_tail(const char *state_dir, char *out, size_t out_size) {
     }
     buf[len] = '\0';
     const char *last = strrchr(buf, '\n');
-    snprintf(out, out_size, "%s", last != NULL ? last + 1 : buf);
+    const char *line = last != NULL ? last + 1 : buf;
+    size_t line_len = strlen(line);
+    if (line_len >= out_size) {
+        line_len = out_size - 1;  // the start of a long line says what went wrong
+    }
+    memcpy(out, line, line_len);
+    out[line_len] = '\0';
 }
 
 enum hub_broker_result hub_service_process_start(const char *state_dir, int mqtt_port,

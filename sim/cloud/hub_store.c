@@ -41,6 +41,13 @@ static const char *const stmt_sql[STMT_COUNT] = {
     [STMT_TELEMETRY_ADD] =
         "INSERT INTO telemetry (device_id, enqueued_time, system_properties, "
         "properties, body) VALUES (?1, ?2, ?3, ?4, ?5)",
+    [STMT_TELEMETRY_ADD_AT] =
+        "INSERT INTO telemetry (device_id, enqueued_time, system_properties, "
+        "properties, body, sequence) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    // AUTOINCREMENT's own record too, so a number is never given twice even if rows go.
+    [STMT_TELEMETRY_LAST] =
+        "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'telemetry'), 0), "
+        "coalesce((SELECT max(sequence) FROM telemetry), 0))",
     [STMT_TELEMETRY_LIST_DEVICE] =
         "SELECT sequence, device_id, enqueued_time, system_properties, properties, body "
         "FROM telemetry WHERE device_id = ?1 AND sequence > ?2 ORDER BY sequence LIMIT ?3",
@@ -498,13 +505,8 @@ enum hub_store_result hub_store_device_activity(
     return result;
 }
 
-enum hub_store_result hub_store_telemetry_add(struct hub_store *store,
-                                              const struct hub_telemetry *message,
-                                              long long *out_sequence) {
-    sqlite3_stmt *stmt = hub_store_statement(store, STMT_TELEMETRY_ADD);
-    if (stmt == NULL) {
-        return HUB_STORE_ERR_IO;
-    }
+// Binds a message's row to parameters 1-5 (device, time, properties, body).
+static void bind_telemetry(sqlite3_stmt *stmt, const struct hub_telemetry *message) {
     sqlite3_bind_text(stmt, 1, message->device_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(stmt, 2, message->enqueued_time, -1, SQLITE_STATIC);
     sqlite3_bind_text(stmt, 3, message->system_properties, -1, SQLITE_STATIC);
@@ -513,6 +515,16 @@ enum hub_store_result hub_store_telemetry_add(struct hub_store *store,
     static const char empty = 0;
     sqlite3_bind_blob64(stmt, 5, message->body_len > 0 ? message->body : &empty,
                         (sqlite3_uint64)message->body_len, SQLITE_STATIC);
+}
+
+enum hub_store_result hub_store_telemetry_add(struct hub_store *store,
+                                              const struct hub_telemetry *message,
+                                              long long *out_sequence) {
+    sqlite3_stmt *stmt = hub_store_statement(store, STMT_TELEMETRY_ADD);
+    if (stmt == NULL) {
+        return HUB_STORE_ERR_IO;
+    }
+    bind_telemetry(stmt, message);
     if (hub_store_step_done(stmt) != SQLITE_DONE) {
         return hub_store_sqlite_failure(store, "cannot store telemetry");
     }
@@ -520,6 +532,62 @@ enum hub_store_result hub_store_telemetry_add(struct hub_store *store,
         *out_sequence = sqlite3_last_insert_rowid(store->db);
     }
     return HUB_STORE_OK;
+}
+
+enum hub_store_result hub_store_telemetry_last_sequence(struct hub_store *store, long long *out) {
+    sqlite3_stmt *stmt = hub_store_statement(store, STMT_TELEMETRY_LAST);
+    if (stmt == NULL) {
+        return HUB_STORE_ERR_IO;
+    }
+    enum hub_store_result result = HUB_STORE_OK;
+    if (sqlite3_step(stmt) == SQLITE_ROW) {
+        *out = sqlite3_column_int64(stmt, 0);
+    } else {
+        result = hub_store_sqlite_failure(store, "cannot read the last telemetry sequence");
+    }
+    sqlite3_reset(stmt);
+    return result;
+}
+
+enum hub_store_result hub_store_telemetry_add_batch(struct hub_store *store,
+                                                    const struct hub_telemetry *messages,
+                                                    size_t count, size_t *out_stored) {
+    size_t stored = 0;
+    long long last = 0;
+    enum hub_store_result result = hub_store_begin(store);
+    if (result != HUB_STORE_OK) {
+        goto out;
+    }
+    // Read inside the transaction: no other writer can move it before the commit.
+    result = hub_store_telemetry_last_sequence(store, &last);
+    for (size_t i = 0; result == HUB_STORE_OK && i < count; i++) {
+        if (messages[i].sequence <= last) {
+            continue;  // stored before the journal could be emptied
+        }
+        sqlite3_stmt *stmt = hub_store_statement(store, STMT_TELEMETRY_ADD_AT);
+        if (stmt == NULL) {
+            result = HUB_STORE_ERR_IO;
+            break;
+        }
+        bind_telemetry(stmt, &messages[i]);
+        sqlite3_bind_int64(stmt, 6, messages[i].sequence);
+        if (hub_store_step_done(stmt) != SQLITE_DONE) {
+            result = hub_store_sqlite_failure(store, "cannot store telemetry");
+            break;
+        }
+        last = messages[i].sequence;
+        stored++;
+    }
+    if (result == HUB_STORE_OK) {
+        result = hub_store_commit(store);
+    } else {
+        hub_store_rollback(store);
+    }
+out:
+    if (out_stored != NULL) {
+        *out_stored = result == HUB_STORE_OK ? stored : 0;
+    }
+    return result;
 }
 
 enum hub_store_result hub_store_telemetry_list(struct hub_store *store, const char *device_id,

@@ -184,6 +184,17 @@ enum hub_store_result hub_store_telemetry_add(struct hub_store *store,
                                               const struct hub_telemetry *message,
                                               long long *out_sequence);
 
+// The highest telemetry sequence number the store holds or ever gave out; 0 when none.
+enum hub_store_result hub_store_telemetry_last_sequence(struct hub_store *store, long long *out);
+
+// Stores messages that already carry their sequence numbers (increasing; the ingest journal's),
+// in one transaction: all or none. Messages numbered at or below the highest stored sequence are
+// skipped, because they were stored before (the hub died between committing a batch and emptying
+// its journal). *out_stored (optional) gets how many rows went in.
+enum hub_store_result hub_store_telemetry_add_batch(struct hub_store *store,
+                                                    const struct hub_telemetry *messages,
+                                                    size_t count, size_t *out_stored);
+
 // Calls fn for the device's messages with a sequence above `after`, oldest first, at most limit
 // (limit <= 0: all). device_id NULL lists every device's messages.
 enum hub_store_result hub_store_telemetry_list(struct hub_store *store, const char *device_id,

@@ -66,16 +66,31 @@ void hub_subscriptions_forget(struct hub_subscriptions *subs, const char *device
     subs->count--;
 }
 
+static unsigned mask_of(const struct hub_subscription_record *r) {
+    unsigned mask = 0;
+    for (size_t i = 0; i < r->count; i++) {
+        mask |= 1u << r->items[i].kind;
+    }
+    return mask;
+}
+
+static const struct hub_subscription_record *find(const struct hub_subscriptions *subs,
+                                                  const char *device_id) {
+    bool found = false;
+    size_t at = locate(subs, device_id, &found);
+    return found ? &subs->items[at] : NULL;
+}
+
 int hub_subscriptions_connect(struct hub_subscriptions *subs, const char *device_id, bool clean) {
     struct hub_subscription_record *r = record(subs, device_id);
     if (r == NULL) {
         return -1;
     }
     if (clean || !r->persistent) {
-        r->mask = 0;
+        r->count = 0;
     }
     r->persistent = !clean;
-    return (int)r->mask;
+    return (int)mask_of(r);
 }
 
 void hub_subscriptions_disconnect(struct hub_subscriptions *subs, const char *device_id) {
@@ -86,30 +101,54 @@ void hub_subscriptions_disconnect(struct hub_subscriptions *subs, const char *de
     }
 }
 
-int hub_subscriptions_add(struct hub_subscriptions *subs, const char *device_id,
-                          enum hub_subscription_kind kind) {
-    struct hub_subscription_record *r = record(subs, device_id);
+enum hub_subscribe_result hub_subscriptions_add(struct hub_subscriptions *subs,
+                                                const char *device_id,
+                                                enum hub_subscription_kind kind,
+                                                const char *filter) {
+    size_t len = strlen(filter);
+    struct hub_subscription_record *r = len <= HUB_MAX_FILTER ? record(subs, device_id) : NULL;
     if (r == NULL) {
-        return -1;
+        return HUB_SUBSCRIBE_FAILED;
     }
-    r->mask |= 1u << kind;
-    return 0;
+    for (size_t i = 0; i < r->count; i++) {
+        if (strcmp(r->items[i].filter, filter) == 0) {
+            return HUB_SUBSCRIBE_OK;
+        }
+    }
+    if (r->count == HUB_MAX_SUBSCRIPTIONS) {
+        return HUB_SUBSCRIBE_LIMIT;
+    }
+    struct hub_subscription *item = &r->items[r->count++];
+    item->kind = kind;
+    memcpy(item->filter, filter, len + 1);
+    return HUB_SUBSCRIBE_OK;
 }
 
 void hub_subscriptions_remove(struct hub_subscriptions *subs, const char *device_id,
-                              enum hub_subscription_kind kind) {
+                              const char *filter) {
     bool found = false;
     size_t at = locate(subs, device_id, &found);
-    if (found) {
-        subs->items[at].mask &= ~(1u << kind);
+    if (!found) {
+        return;
+    }
+    struct hub_subscription_record *r = &subs->items[at];
+    for (size_t i = 0; i < r->count; i++) {
+        if (strcmp(r->items[i].filter, filter) == 0) {
+            r->items[i] = r->items[--r->count];
+            return;
+        }
     }
 }
 
 bool hub_subscriptions_has(const struct hub_subscriptions *subs, const char *device_id,
                            enum hub_subscription_kind kind) {
-    bool found = false;
-    size_t at = locate(subs, device_id, &found);
-    return found && (subs->items[at].mask & (1u << kind)) != 0;
+    const struct hub_subscription_record *r = find(subs, device_id);
+    return r != NULL && (mask_of(r) & (1u << kind)) != 0;
+}
+
+size_t hub_subscriptions_count(const struct hub_subscriptions *subs, const char *device_id) {
+    const struct hub_subscription_record *r = find(subs, device_id);
+    return r != NULL ? r->count : 0;
 }
 
 void hub_subscriptions_free(struct hub_subscriptions *subs) {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // Telemetry ingest (see hub_telemetry.h): decode the topic's property bag, build the two JSON
-// objects a back end reads, and hand the row to the store.
+// objects a back end reads, and hand the row to the ingest journal.
 
 #include "cloud/hub_telemetry.h"
 
@@ -34,54 +34,158 @@ static const char *system_name(const char *key) {
     return key;
 }
 
-// Adds key: value (null when the bag had no value) unless key is already present.
-static bool add_once(cJSON *object, const char *key, const struct hub_property *item) {
-    if (cJSON_GetObjectItemCaseSensitive(object, key) != NULL) {
-        return true;
+// A growing text buffer for the two property objects: written directly rather than through cJSON,
+// because every device message is built here on the broker thread and a document tree per message
+// costs more than the rest of the ingest.
+struct text {
+    char *data;
+    size_t len;
+    size_t capacity;
+    bool failed;
+};
+
+static void put(struct text *t, const char *s, size_t n) {
+    if (t->failed) {
+        return;
     }
-    cJSON *value = item->has_value ? cJSON_CreateString(item->value) : cJSON_CreateNull();
-    return value != NULL && cJSON_AddItemToObject(object, key, value);
+    if (t->capacity - t->len <= n) {
+        size_t capacity = t->capacity == 0 ? 256 : t->capacity;
+        while (capacity - t->len <= n) {
+            capacity *= 2;
+        }
+        char *grown = realloc(t->data, capacity);
+        if (grown == NULL) {
+            t->failed = true;
+            return;
+        }
+        t->data = grown;
+        t->capacity = capacity;
+    }
+    memcpy(t->data + t->len, s, n);
+    t->len += n;
+    t->data[t->len] = '\0';
 }
 
-static enum hub_result build_properties(const struct hub_telemetry_input *in,
-                                        const struct hub_property_bag *bag, const char *enqueued,
-                                        char **out_system, char **out_app) {
-    enum hub_result result = HUB_ERR_INTERNAL;
-    cJSON *system = cJSON_CreateObject();
-    cJSON *app = cJSON_CreateObject();
-    if (system == NULL || app == NULL) {
-        goto out;
+static void put_str(struct text *t, const char *s) {
+    put(t, s, strlen(s));
+}
+
+// A JSON string: quotes, backslashes and control characters escaped; other bytes as they are
+// (property values are whatever the device URL-encoded).
+static void put_json_string(struct text *t, const char *s) {
+    put(t, "\"", 1);
+    const char *run = s;
+    for (; *s != '\0'; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c >= 0x20 && c != '"' && c != '\\') {
+            continue;
+        }
+        put(t, run, (size_t)(s - run));
+        char escaped[8];
+        switch (c) {
+            case '"':
+            case '\\':
+                snprintf(escaped, sizeof escaped, "\\%c", c);
+                break;
+            case '\b':
+                snprintf(escaped, sizeof escaped, "\\b");
+                break;
+            case '\f':
+                snprintf(escaped, sizeof escaped, "\\f");
+                break;
+            case '\n':
+                snprintf(escaped, sizeof escaped, "\\n");
+                break;
+            case '\r':
+                snprintf(escaped, sizeof escaped, "\\r");
+                break;
+            case '\t':
+                snprintf(escaped, sizeof escaped, "\\t");
+                break;
+            default:
+                snprintf(escaped, sizeof escaped, "\\u%04x", c);
+                break;
+        }
+        put_str(t, escaped);
+        run = s + 1;
+    }
+    put(t, run, (size_t)(s - run));
+    put(t, "\"", 1);
+}
+
+// Appends "key":value to an object being written (value NULL is JSON null).
+static void put_member(struct text *t, bool *first, const char *key, const char *value) {
+    if (!*first) {
+        put(t, ",", 1);
+    }
+    *first = false;
+    put_json_string(t, key);
+    put(t, ":", 1);
+    if (value != NULL) {
+        put_json_string(t, value);
+    } else {
+        put(t, "null", 4);
+    }
+}
+
+// The name a bag key has in its object: system keys under a back end's names.
+static const char *member_name(const struct hub_property *item, bool *out_system) {
+    *out_system = hub_is_system_property(item->key);
+    return *out_system ? system_name(item->key) : item->key;
+}
+
+// True when an earlier pair of the bag lands on the same member (the first occurrence counts).
+static bool seen_before(const struct hub_property_bag *bag, size_t index, bool system,
+                        const char *name) {
+    for (size_t i = 0; i < index; i++) {
+        bool other_system;
+        const char *other = member_name(&bag->items[i], &other_system);
+        if (other_system == system && strcmp(other, name) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+// Writes the application properties (into app) and system properties (into system) as JSON
+// objects.
+static void build_properties(const struct hub_telemetry_input *in,
+                             const struct hub_property_bag *bag, const char *enqueued,
+                             struct text *system, struct text *app) {
+    bool system_first = true;
+    bool app_first = true;
+    bool has_retain = false;
+    put(system, "{", 1);
+    put(app, "{", 1);
+    // The hub's own marker wins over a device's property of the same name.
+    if (in->will) {
+        put_member(app, &app_first, HUB_TELEMETRY_MESSAGE_TYPE, "Will");
     }
     for (size_t i = 0; i < bag->count; i++) {
         const struct hub_property *item = &bag->items[i];
-        bool ok = hub_is_system_property(item->key) ? add_once(system, system_name(item->key), item)
-                                                    : add_once(app, item->key, item);
-        if (!ok) {
-            goto out;
+        bool is_system;
+        const char *name = member_name(item, &is_system);
+        if (seen_before(bag, i, is_system, name) ||
+            (!is_system && in->will && strcmp(name, HUB_TELEMETRY_MESSAGE_TYPE) == 0)) {
+            continue;
         }
+        has_retain = has_retain || (!is_system && strcmp(name, "mqtt-retain") == 0);
+        put_member(is_system ? system : app, is_system ? &system_first : &app_first, name,
+                   item->has_value ? item->value : NULL);
     }
-    if (in->retain && cJSON_GetObjectItemCaseSensitive(app, "mqtt-retain") == NULL &&
-        cJSON_AddStringToObject(app, "mqtt-retain", "true") == NULL) {
-        goto out;
+    if (in->retain && !has_retain) {
+        put_member(app, &app_first, "mqtt-retain", "true");
     }
-    if (cJSON_AddStringToObject(system, "iothub-connection-device-id", in->device_id) == NULL ||
-        cJSON_AddStringToObject(system, "iothub-enqueuedtime", enqueued) == NULL ||
-        cJSON_AddStringToObject(system, "iothub-message-source", "Telemetry") == NULL) {
-        goto out;
-    }
-    *out_system = cJSON_PrintUnformatted(system);
-    *out_app = cJSON_PrintUnformatted(app);
-    if (*out_system != NULL && *out_app != NULL) {
-        result = HUB_OK;
-    }
-out:
-    cJSON_Delete(system);
-    cJSON_Delete(app);
-    return result;
+    put_member(system, &system_first, "iothub-connection-device-id", in->device_id);
+    put_member(system, &system_first, "iothub-enqueuedtime", enqueued);
+    put_member(system, &system_first, "iothub-message-source", "Telemetry");
+    put(system, "}", 1);
+    put(app, "}", 1);
 }
 
-enum hub_result hub_telemetry_accept(struct hub_store *store, const struct hub_telemetry_input *in,
-                                     long long *out_sequence, char *reason, size_t reason_size) {
+enum hub_result hub_telemetry_accept(struct hub_ingest *ingest,
+                                     const struct hub_telemetry_input *in, long long *out_sequence,
+                                     char *reason, size_t reason_size) {
     const struct hub_publish_topic *topic = in->classified;
     size_t topic_len = strlen(in->topic);
     if (topic->kind != HUB_PUB_TELEMETRY || topic->properties_offset > topic_len ||
@@ -95,21 +199,25 @@ enum hub_result hub_telemetry_accept(struct hub_store *store, const struct hub_t
                  HUB_TELEMETRY_MAX_BYTES);
         return HUB_ERR_TOO_LARGE;
     }
-    // Heap, not stack: a full bag is about 80 KB.
-    struct hub_property_bag *bag = malloc(sizeof *bag);
-    char *system = NULL;
-    char *app = NULL;
+    static const struct hub_property_bag no_properties;
+    // Heap, not stack: a full bag is about 80 KB. Most messages have a short bag or none.
+    struct hub_property_bag *bag = NULL;
+    struct text system = {0};
+    struct text app = {0};
     enum hub_result result = HUB_ERR_INTERNAL;
-    if (bag == NULL) {
-        snprintf(reason, reason_size, "out of memory");
-        goto out;
-    }
-    result =
-        hub_parse_property_bag(in->topic + topic->properties_offset, topic->properties_len, bag);
-    if (result != HUB_OK) {
-        snprintf(reason, reason_size, "malformed property bag (%s)", hub_result_name(result));
-        result = HUB_ERR_INVALID;
-        goto out;
+    if (topic->properties_len > 0) {
+        bag = malloc(sizeof *bag);
+        if (bag == NULL) {
+            snprintf(reason, reason_size, "out of memory");
+            goto out;
+        }
+        result = hub_parse_property_bag(in->topic + topic->properties_offset, topic->properties_len,
+                                        bag);
+        if (result != HUB_OK) {
+            snprintf(reason, reason_size, "malformed property bag (%s)", hub_result_name(result));
+            result = HUB_ERR_INVALID;
+            goto out;
+        }
     }
     struct hub_telemetry message = {
         .device_id = in->device_id,
@@ -117,21 +225,27 @@ enum hub_result hub_telemetry_accept(struct hub_store *store, const struct hub_t
         .body_len = in->payload_len,
     };
     hub_store_format_time(in->now_ms, message.enqueued_time);
-    result = build_properties(in, bag, message.enqueued_time, &system, &app);
-    if (result != HUB_OK) {
+    build_properties(in, bag != NULL ? bag : &no_properties, message.enqueued_time, &system, &app);
+    if (system.failed || app.failed) {
         snprintf(reason, reason_size, "out of memory");
+        result = HUB_ERR_INTERNAL;
         goto out;
     }
-    message.system_properties = system;
-    message.properties = app;
-    if (hub_store_telemetry_add(store, &message, out_sequence) != HUB_STORE_OK) {
-        snprintf(reason, reason_size, "%s", hub_store_error(store));
+    message.system_properties = system.data;
+    message.properties = app.data;
+    if (hub_ingest_add(ingest, &message, in->now_ms) != HUB_STORE_OK) {
+        snprintf(reason, reason_size, "%s", hub_ingest_error(ingest));
         result = HUB_ERR_INTERNAL;
+        goto out;
     }
+    if (out_sequence != NULL) {
+        *out_sequence = message.sequence;
+    }
+    result = HUB_OK;
 out:
     free(bag);
-    cJSON_free(system);
-    cJSON_free(app);
+    free(system.data);
+    free(app.data);
     return result;
 }
 

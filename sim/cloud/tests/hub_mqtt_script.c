@@ -6,11 +6,13 @@
 // the output of a client still running in the background.
 //
 // usage: hub_mqtt_script --port N --cafile F --id ID [--cert F --key F] [--username U]
-//            [--password P] [--qos Q] [--clean 0|1] STEP...
+//            [--password P] [--qos Q] [--clean 0|1] [--will-topic T --will-message M] STEP...
 // steps:  sub FILTER                 subscribe, wait for SUBACK          -> "suback Q"
 //         unsub FILTER               unsubscribe, wait for UNSUBACK      -> "unsuback"
 //         pub TOPIC TEXT             publish (QoS 1 waits for PUBACK)    -> "puback" | "sent"
 //         pubfile TOPIC FILE         publish a file's contents           -> as pub
+//         pubn TOPIC COUNT           publish "m1".."mCOUNT", each waiting for its PUBACK
+//                                                             -> "pubacks N" (how many came)
 //         expect PREFIX SECONDS      wait for a message whose topic starts with PREFIX
 //                                                             -> "expect-ok S.SS" |
 //                                                             "expect-timeout"
@@ -18,6 +20,8 @@
 //         answer STATUS JSON COUNT SECONDS
 //                                    answer up to COUNT direct-method requests with STATUS and
 //                                    JSON, for at most SECONDS          -> "answered NAME" each
+//         drop                       end the process without DISCONNECT, as a device losing its
+//                                    network does (the broker sends the will) -> "dropped"
 // output: "connack N" | "no-connack REASON" first; "message TOPIC PAYLOAD" for every delivery;
 //         "closed" when the broker dropped the connection (then the remaining steps are skipped).
 // Exit status: 0 whatever the broker did (tests judge the output), 2 for usage errors.
@@ -27,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #define MAX_PAYLOAD_SHOWN (256 * 1024)
 #define METHOD_PREFIX "$iothub/methods/POST/"
@@ -230,6 +235,24 @@ static int run_steps(struct script *s, int argc, char **argv, int at, int qos) {
             }
             publish(s, topic, data, len, qos);
             free(data);
+        } else if (strcmp(step, "pubn") == 0 && left >= 2) {
+            const char *topic = argv[++i];
+            int count = (int)number(argv[++i]);
+            int acked = 0;
+            for (int n = 1; n <= count && !s->closed; n++) {
+                char text[32];
+                snprintf(text, sizeof text, "m%d", n);
+                if (mosquitto_publish(s->mosq, &mid, topic, (int)strlen(text), text, qos, false) ==
+                        MOSQ_ERR_SUCCESS &&
+                    run_until(s, 10, have_ack, mid)) {
+                    acked++;
+                }
+            }
+            printf("pubacks %d\n", acked);
+        } else if (strcmp(step, "drop") == 0) {
+            printf("dropped\n");
+            fflush(stdout);
+            _exit(0);  // no DISCONNECT: the kernel closes the socket
         } else if (strcmp(step, "expect") == 0 && left >= 2) {
             s->want_prefix = argv[++i];
             s->seen = false;
@@ -258,7 +281,7 @@ static int run_steps(struct script *s, int argc, char **argv, int at, int qos) {
 
 int main(int argc, char **argv) {
     const char *cafile = NULL, *cert = NULL, *key = NULL, *id = NULL, *username = NULL;
-    const char *password = NULL;
+    const char *password = NULL, *will_topic = NULL, *will_message = "";
     int port = 0, qos = 1, first_step = argc;
     bool clean = true;
     for (int i = 1; i < argc; i++) {
@@ -289,6 +312,10 @@ int main(int argc, char **argv) {
             qos = (int)number(v);
         } else if (strcmp(a, "--clean") == 0) {
             clean = strcmp(v, "0") != 0;
+        } else if (strcmp(a, "--will-topic") == 0) {
+            will_topic = v;
+        } else if (strcmp(a, "--will-message") == 0) {
+            will_message = v;
         } else {
             return usage();
         }
@@ -310,6 +337,12 @@ int main(int argc, char **argv) {
     mosquitto_message_callback_set(s.mosq, on_message);
     mosquitto_username_pw_set(s.mosq, username, password);
     int status = 0;
+    if (will_topic != NULL && mosquitto_will_set(s.mosq, will_topic, (int)strlen(will_message),
+                                                 will_message, 1, false) != MOSQ_ERR_SUCCESS) {
+        fprintf(stderr, "hub_mqtt_script: cannot set the will\n");
+        status = 2;
+        goto out;
+    }
     if (mosquitto_tls_set(s.mosq, cafile, NULL, cert, key, NULL) != MOSQ_ERR_SUCCESS) {
         fprintf(stderr, "hub_mqtt_script: cannot load TLS files\n");
         status = 2;

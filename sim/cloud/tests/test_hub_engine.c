@@ -125,12 +125,20 @@ static void connect_service(struct fixture *f) {
     assert_true(hub_engine_connect(f->engine, &info));
 }
 
+// One ACL check from the given connection (no payload).
+static enum hub_verdict acl_check(struct fixture *f, const void *client, const char *id,
+                                  enum hub_access access, const char *topic) {
+    struct hub_acl_request request = {
+        .client = client, .client_id = id, .access = access, .topic = topic};
+    return hub_engine_acl(f->engine, &request);
+}
+
 // Sends op and returns the answer ({"status","body"}), or NULL when none came. Caller frees.
 static cJSON *call(struct fixture *f, const char *op, const char *request) {
     char topic[128];
     snprintf(topic, sizeof topic, "$spheresim/service/req/%s/rid-1", op);
     size_t before = f->count;
-    assert_int_equal(hub_engine_acl(f->engine, SERVICE, HUB_ACCESS_WRITE, topic),
+    assert_int_equal(acl_check(f, &f->svc_handle, SERVICE, HUB_ACCESS_WRITE, topic),
                      HUB_VERDICT_ALLOW);
     assert_int_equal(hub_engine_message(f->engine, SERVICE, topic, request, strlen(request), false),
                      HUB_VERDICT_CONSUMED);
@@ -174,12 +182,13 @@ static void connect_device(struct fixture *f, bool clean) {
 }
 
 static void subscribe(struct fixture *f, const char *filter) {
-    assert_int_equal(hub_engine_acl(f->engine, "dev", HUB_ACCESS_SUBSCRIBE, filter),
+    assert_int_equal(acl_check(f, &f->dev_handle, "dev", HUB_ACCESS_SUBSCRIBE, filter),
                      HUB_VERDICT_ALLOW);
 }
 
 static enum hub_verdict device_publish(struct fixture *f, const char *topic, const char *payload) {
-    assert_int_equal(hub_engine_acl(f->engine, "dev", HUB_ACCESS_WRITE, topic), HUB_VERDICT_ALLOW);
+    assert_int_equal(acl_check(f, &f->dev_handle, "dev", HUB_ACCESS_WRITE, topic),
+                     HUB_VERDICT_ALLOW);
     return hub_engine_message(f->engine, "dev", topic, payload, strlen(payload), false);
 }
 
@@ -207,22 +216,20 @@ static void test_hub_engine_service_client_needs_token_and_own_topics(void **sta
     assert_false(hub_engine_connect(f->engine, &info));
     info.username = "spheresim-service";
     assert_true(hub_engine_connect(f->engine, &info));
-    assert_int_equal(
-        hub_engine_acl(f->engine, SERVICE, HUB_ACCESS_SUBSCRIBE, "$spheresim/service/res/#"),
-        HUB_VERDICT_ALLOW);
-    assert_int_equal(hub_engine_acl(f->engine, SERVICE, HUB_ACCESS_SUBSCRIBE, "#"),
+    const void *svc = &f->svc_handle;
+    assert_int_equal(acl_check(f, svc, SERVICE, HUB_ACCESS_SUBSCRIBE, "$spheresim/service/res/#"),
+                     HUB_VERDICT_ALLOW);
+    assert_int_equal(acl_check(f, svc, SERVICE, HUB_ACCESS_SUBSCRIBE, "#"), HUB_VERDICT_CLOSE);
+    assert_int_equal(acl_check(f, svc, SERVICE, HUB_ACCESS_WRITE, "devices/dev/messages/events/"),
                      HUB_VERDICT_CLOSE);
     assert_int_equal(
-        hub_engine_acl(f->engine, SERVICE, HUB_ACCESS_WRITE, "devices/dev/messages/events/"),
+        acl_check(f, svc, SERVICE, HUB_ACCESS_WRITE, "$spheresim/service/req/twin-get/bad/rid"),
         HUB_VERDICT_CLOSE);
-    assert_int_equal(hub_engine_acl(f->engine, SERVICE, HUB_ACCESS_WRITE,
-                                    "$spheresim/service/req/twin-get/bad/rid"),
-                     HUB_VERDICT_CLOSE);
     // A device may never publish to the service prefix.
     add_device(f);
     connect_device(f, true);
     assert_int_equal(
-        hub_engine_acl(f->engine, "dev", HUB_ACCESS_WRITE, "$spheresim/service/req/twin-get/x"),
+        acl_check(f, &f->dev_handle, "dev", HUB_ACCESS_WRITE, "$spheresim/service/req/twin-get/x"),
         HUB_VERDICT_CLOSE);
 }
 
@@ -432,6 +439,164 @@ static void test_hub_engine_bad_requests_get_400(void **state) {
         200);
 }
 
+// The will mosquitto checks for a connection that ended without DISCONNECT.
+static enum hub_verdict will(struct fixture *f, const void *client, const char *topic,
+                             const char *payload) {
+    struct hub_acl_request request = {
+        .client = client,
+        .client_id = "dev",
+        .access = HUB_ACCESS_WRITE,
+        .topic = topic,
+        .payload = payload,
+        .payload_len = strlen(payload),
+    };
+    return hub_engine_acl(f->engine, &request);
+}
+
+// The device's stored telemetry (through the service operation), as JSON; caller frees.
+static cJSON *telemetry_of(struct fixture *f) {
+    cJSON *answer = call(f, "telemetry-read", "{\"deviceId\":\"dev\"}");
+    assert_int_equal(status_of(answer), 200);
+    cJSON *messages = cJSON_DetachItemFromObjectCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(answer, "body"), "messages");
+    cJSON_Delete(answer);
+    return messages;
+}
+
+static const char *app_property(const cJSON *message, const char *name) {
+    const cJSON *value = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(message, "properties"), name);
+    return cJSON_IsString(value) ? value->valuestring : NULL;
+}
+
+static void test_hub_engine_telemetry_readable_right_after_publish(void **state) {
+    struct fixture *f = *state;
+    add_device(f);
+    connect_device(f, true);
+    assert_int_equal(device_publish(f, "devices/dev/messages/events/a=1", "t1"),
+                     HUB_VERDICT_CONSUMED);
+    cJSON *messages = telemetry_of(f);
+    assert_int_equal(cJSON_GetArraySize(messages), 1);
+    assert_string_equal(app_property(cJSON_GetArrayItem(messages, 0), "a"), "1");
+    assert_null(app_property(cJSON_GetArrayItem(messages, 0), "iothub-MessageType"));
+    cJSON_Delete(messages);
+}
+
+static void test_hub_engine_will_after_drop_is_forwarded_as_telemetry(void **state) {
+    struct fixture *f = *state;
+    add_device(f);
+    connect_device(f, true);
+    // mosquitto reports the disconnect, then checks the will.
+    hub_engine_disconnect(f->engine, &f->dev_handle, "dev");
+    assert_int_equal(will(f, &f->dev_handle, "devices/dev/messages/events/k=v", "gone"),
+                     HUB_VERDICT_CONSUMED);
+    cJSON *messages = telemetry_of(f);
+    assert_int_equal(cJSON_GetArraySize(messages), 1);
+    const cJSON *m = cJSON_GetArrayItem(messages, 0);
+    assert_string_equal(app_property(m, "iothub-MessageType"), "Will");
+    assert_string_equal(app_property(m, "k"), "v");
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(m, "body")->valuestring, "gone");
+    cJSON_Delete(messages);
+}
+
+static void test_hub_engine_will_of_replaced_connection_is_forwarded(void **state) {
+    struct fixture *f = *state;
+    add_device(f);
+    connect_device(f, true);
+    int newer = 0;
+    struct hub_connect_info info = {
+        .client = &newer,
+        .client_id = "dev",
+        .username = "spheresim.azure-devices.net/dev/?api-version=2021-04-12",
+        .cert_cn = "dev",
+        .clean_session = true,
+    };
+    assert_true(hub_engine_connect(f->engine, &info));
+    // The old connection's will comes before its disconnect.
+    assert_int_equal(will(f, &f->dev_handle, "devices/dev/messages/events/", "old"),
+                     HUB_VERDICT_CONSUMED);
+    hub_engine_disconnect(f->engine, &f->dev_handle, "dev");
+    // The new connection is still current and publishes normally.
+    assert_int_equal(acl_check(f, &newer, "dev", HUB_ACCESS_WRITE, "devices/dev/messages/events/"),
+                     HUB_VERDICT_ALLOW);
+    cJSON *messages = telemetry_of(f);
+    assert_int_equal(cJSON_GetArraySize(messages), 1);
+    cJSON_Delete(messages);
+}
+
+static void test_hub_engine_will_on_other_topic_is_dropped(void **state) {
+    struct fixture *f = *state;
+    add_device(f);
+    connect_device(f, true);
+    hub_engine_disconnect(f->engine, &f->dev_handle, "dev");
+    assert_int_equal(will(f, &f->dev_handle, "devices/dev/status", "gone"), HUB_VERDICT_CLOSE);
+    connect_device(f, true);
+    hub_engine_disconnect(f->engine, &f->dev_handle, "dev");
+    assert_int_equal(will(f, &f->dev_handle, "devices/other/messages/events/", "gone"),
+                     HUB_VERDICT_CLOSE);
+    cJSON *messages = telemetry_of(f);
+    assert_int_equal(cJSON_GetArraySize(messages), 0);
+    cJSON_Delete(messages);
+}
+
+static void test_hub_engine_will_needs_a_connection_that_just_ended(void **state) {
+    struct fixture *f = *state;
+    add_device(f);
+    int stranger = 0;
+    // Never accepted (a refused CONNECT has no will checked, but the hub does not rely on it).
+    assert_int_equal(will(f, &stranger, "devices/dev/messages/events/", "x"), HUB_VERDICT_CLOSE);
+    connect_device(f, true);
+    hub_engine_disconnect(f->engine, &f->dev_handle, "dev");
+    hub_engine_tick(f->engine);  // the broker call that ended it is over
+    assert_int_equal(will(f, &f->dev_handle, "devices/dev/messages/events/", "x"),
+                     HUB_VERDICT_CLOSE);
+    // One will per ended connection.
+    connect_device(f, true);
+    hub_engine_disconnect(f->engine, &f->dev_handle, "dev");
+    assert_int_equal(will(f, &f->dev_handle, "devices/dev/messages/events/", "x"),
+                     HUB_VERDICT_CONSUMED);
+    assert_int_equal(will(f, &f->dev_handle, "devices/dev/messages/events/", "x"),
+                     HUB_VERDICT_CLOSE);
+    cJSON *messages = telemetry_of(f);
+    assert_int_equal(cJSON_GetArraySize(messages), 1);
+    cJSON_Delete(messages);
+}
+
+static void test_hub_engine_subscriptions_count_distinct_filters(void **state) {
+    struct fixture *f = *state;
+    add_device(f);
+    connect_device(f, true);
+    // The five filters a device may hold: all granted, and again without taking new slots.
+    const char *filters[] = {
+        "$iothub/methods/POST/#",
+        "$iothub/twin/res/#",
+        "$iothub/twin/PATCH/properties/desired/#",
+        "devices/dev/messages/devicebound/#",
+        "devices/+/messages/devicebound/#",
+    };
+    for (int round = 0; round < 2; round++) {
+        for (size_t i = 0; i < sizeof filters / sizeof filters[0]; i++) {
+            subscribe(f, filters[i]);
+        }
+    }
+    // One C2D filter gone, the other still delivers.
+    assert_int_equal(acl_check(f, &f->dev_handle, "dev", HUB_ACCESS_UNSUBSCRIBE, filters[4]),
+                     HUB_VERDICT_ALLOW);
+    assert_int_equal(call_status(f, "c2d-send", "{\"deviceId\":\"dev\",\"body\":\"one\"}"), 200);
+    hub_engine_tick(f->engine);
+    assert_string_equal(last_to(f, "dev")->payload, "one");
+    // Both gone: C2D waits in the queue.
+    assert_int_equal(acl_check(f, &f->dev_handle, "dev", HUB_ACCESS_UNSUBSCRIBE, filters[3]),
+                     HUB_VERDICT_ALLOW);
+    size_t before = f->count;
+    assert_int_equal(call_status(f, "c2d-send", "{\"deviceId\":\"dev\",\"body\":\"two\"}"), 200);
+    hub_engine_tick(f->engine);
+    assert_int_equal(f->count, before + 1);  // only the service answer
+    subscribe(f, filters[4]);
+    hub_engine_tick(f->engine);
+    assert_string_equal(last_to(f, "dev")->payload, "two");
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int main(void) {
@@ -448,6 +613,12 @@ int main(void) {
         T(test_hub_engine_twin_delay_fault_sends_on_tick),
         T(test_hub_engine_persistent_session_keeps_c2d_subscription),
         T(test_hub_engine_bad_requests_get_400),
+        T(test_hub_engine_telemetry_readable_right_after_publish),
+        T(test_hub_engine_will_after_drop_is_forwarded_as_telemetry),
+        T(test_hub_engine_will_of_replaced_connection_is_forwarded),
+        T(test_hub_engine_will_on_other_topic_is_dropped),
+        T(test_hub_engine_will_needs_a_connection_that_just_ended),
+        T(test_hub_engine_subscriptions_count_distinct_filters),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

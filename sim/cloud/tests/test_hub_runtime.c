@@ -21,7 +21,9 @@ static void test_hub_subscriptions_clean_session_starts_empty(void **state) {
     (void)state;
     struct hub_subscriptions subs = {0};
     assert_int_equal(hub_subscriptions_connect(&subs, "d", true), 0);
-    assert_int_equal(hub_subscriptions_add(&subs, "d", HUB_SUB_TWIN_RESPONSES), 0);
+    assert_int_equal(
+        hub_subscriptions_add(&subs, "d", HUB_SUB_TWIN_RESPONSES, "$iothub/twin/res/#"),
+        HUB_SUBSCRIBE_OK);
     assert_true(hub_subscriptions_has(&subs, "d", HUB_SUB_TWIN_RESPONSES));
     assert_false(hub_subscriptions_has(&subs, "d", HUB_SUB_C2D));
     hub_subscriptions_disconnect(&subs, "d");
@@ -34,7 +36,7 @@ static void test_hub_subscriptions_persistent_session_keeps_filters(void **state
     (void)state;
     struct hub_subscriptions subs = {0};
     hub_subscriptions_connect(&subs, "d", false);
-    hub_subscriptions_add(&subs, "d", HUB_SUB_C2D);
+    hub_subscriptions_add(&subs, "d", HUB_SUB_C2D, "devices/d/messages/devicebound/#");
     hub_subscriptions_disconnect(&subs, "d");
     assert_true(hub_subscriptions_has(&subs, "d", HUB_SUB_C2D));
     assert_int_equal(hub_subscriptions_connect(&subs, "d", false), 1 << HUB_SUB_C2D);
@@ -51,13 +53,13 @@ static void test_hub_subscriptions_remove_and_forget(void **state) {
     for (int i = 0; i < 40; i++) {
         snprintf(id, sizeof id, "dev-%02d", 39 - i);
         hub_subscriptions_connect(&subs, id, false);
-        hub_subscriptions_add(&subs, id, HUB_SUB_METHODS);
+        hub_subscriptions_add(&subs, id, HUB_SUB_METHODS, "$iothub/methods/POST/#");
     }
     assert_int_equal(subs.count, 40);
     for (size_t i = 1; i < subs.count; i++) {
         assert_true(strcmp(subs.items[i - 1].device_id, subs.items[i].device_id) < 0);
     }
-    hub_subscriptions_remove(&subs, "dev-07", HUB_SUB_METHODS);
+    hub_subscriptions_remove(&subs, "dev-07", "$iothub/methods/POST/#");
     assert_false(hub_subscriptions_has(&subs, "dev-07", HUB_SUB_METHODS));
     assert_true(hub_subscriptions_has(&subs, "dev-08", HUB_SUB_METHODS));
     hub_subscriptions_forget(&subs, "dev-08");
@@ -66,7 +68,47 @@ static void test_hub_subscriptions_remove_and_forget(void **state) {
     char long_id[HUB_MAX_ID + 2];
     memset(long_id, 'a', sizeof long_id - 1);
     long_id[sizeof long_id - 1] = '\0';
-    assert_int_equal(hub_subscriptions_add(&subs, long_id, HUB_SUB_C2D), -1);
+    assert_int_equal(hub_subscriptions_add(&subs, long_id, HUB_SUB_C2D, "x"), HUB_SUBSCRIBE_FAILED);
+    hub_subscriptions_free(&subs);
+}
+
+static void test_hub_subscriptions_sixth_distinct_filter_hits_limit(void **state) {
+    (void)state;
+    struct hub_subscriptions subs = {0};
+    hub_subscriptions_connect(&subs, "d", true);
+    char filter[32];
+    for (int i = 0; i < HUB_MAX_SUBSCRIPTIONS; i++) {
+        snprintf(filter, sizeof filter, "f/%d/#", i);
+        assert_int_equal(hub_subscriptions_add(&subs, "d", HUB_SUB_METHODS, filter),
+                         HUB_SUBSCRIBE_OK);
+    }
+    assert_int_equal(hub_subscriptions_count(&subs, "d"), HUB_MAX_SUBSCRIPTIONS);
+    // The same filter again is one subscription, not a sixth.
+    assert_int_equal(hub_subscriptions_add(&subs, "d", HUB_SUB_METHODS, "f/0/#"), HUB_SUBSCRIBE_OK);
+    assert_int_equal(hub_subscriptions_add(&subs, "d", HUB_SUB_METHODS, "f/5/#"),
+                     HUB_SUBSCRIBE_LIMIT);
+    // An unsubscribe frees a slot; an unknown filter frees nothing.
+    hub_subscriptions_remove(&subs, "d", "f/never/#");
+    assert_int_equal(hub_subscriptions_add(&subs, "d", HUB_SUB_METHODS, "f/5/#"),
+                     HUB_SUBSCRIBE_LIMIT);
+    hub_subscriptions_remove(&subs, "d", "f/2/#");
+    assert_int_equal(hub_subscriptions_count(&subs, "d"), HUB_MAX_SUBSCRIPTIONS - 1);
+    assert_int_equal(hub_subscriptions_add(&subs, "d", HUB_SUB_C2D, "f/5/#"), HUB_SUBSCRIBE_OK);
+    // Other devices have their own five.
+    assert_int_equal(hub_subscriptions_add(&subs, "e", HUB_SUB_METHODS, "f/0/#"), HUB_SUBSCRIBE_OK);
+    // The kind stays subscribed while any of its filters is.
+    assert_true(hub_subscriptions_has(&subs, "d", HUB_SUB_C2D));
+    hub_subscriptions_remove(&subs, "d", "f/5/#");
+    assert_false(hub_subscriptions_has(&subs, "d", HUB_SUB_C2D));
+    assert_true(hub_subscriptions_has(&subs, "d", HUB_SUB_METHODS));
+    // A new clean session starts with all five free.
+    assert_int_equal(hub_subscriptions_connect(&subs, "d", true), 0);
+    assert_int_equal(hub_subscriptions_count(&subs, "d"), 0);
+    char too_long[HUB_MAX_FILTER + 2];
+    memset(too_long, 'f', sizeof too_long - 1);
+    too_long[sizeof too_long - 1] = '\0';
+    assert_int_equal(hub_subscriptions_add(&subs, "d", HUB_SUB_METHODS, too_long),
+                     HUB_SUBSCRIBE_FAILED);
     hub_subscriptions_free(&subs);
 }
 
@@ -167,6 +209,7 @@ int main(void) {
         cmocka_unit_test(test_hub_subscriptions_clean_session_starts_empty),
         cmocka_unit_test(test_hub_subscriptions_persistent_session_keeps_filters),
         cmocka_unit_test(test_hub_subscriptions_remove_and_forget),
+        cmocka_unit_test(test_hub_subscriptions_sixth_distinct_filter_hits_limit),
         cmocka_unit_test(test_hub_faults_device_setting_overrides_hub_wide),
         cmocka_unit_test(test_hub_faults_admit_counts_per_second_window),
         cmocka_unit_test(test_hub_faults_admit_past_ten_times_is_abusive),
