@@ -76,7 +76,7 @@ answer=$(svc c2d-send '{"deviceId":"dev-c","body":"q51"}')
 check "$answer" 'd["status"] == 429 and "queue" in d["body"]["message"]' "51st message"
 out=$(script_x509 dev-c "$cert_c" sub "${C2D_C}#" wait 2)
 [ "$(echo "$out" | grep -c '^message ')" = 50 ] || fail "expected 50 C2D messages: $(echo "$out" | grep -c '^message ')"
-echo "$out" | grep '^message ' | head -1 | grep -q ' q1$' || fail "queue not delivered oldest first"
+echo "$out" | grep '^message ' | head -1 | grep -q ' q1$' || fail "queue not delivered oldest first: $(echo "$out" | grep "^message " | head -3 | tr "\n" ";")"
 echo "$out" | grep '^message ' | tail -1 | grep -q ' q50$' || fail "queue not delivered in order"
 
 # ---- the registry through the service protocol ----
