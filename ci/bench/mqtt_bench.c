@@ -7,6 +7,7 @@
 //   mqtt_bench publish  --port P --cafile F [--cert F --key F] --id ID --username U
 //                       --topic T [--count N] [--size B] [--window W]
 //   mqtt_bench twin-rtt --port P --cafile F --cert F --key F --id ID --username U [--count N]
+//   mqtt_bench method-responder ... [--count N]   answers N direct-method calls with 200 {}
 #include <errno.h>
 #include <mosquitto.h>
 #include <pthread.h>
@@ -138,6 +139,34 @@ static bool responses_at_least(const struct bench *b, long n) {
     return b->responses >= n;
 }
 
+// Answers each method request with status 200 and an empty object, as a device would.
+static void on_method_request(struct mosquitto *mosq, void *context,
+                              const struct mosquitto_message *m) {
+    const char *rid = strstr(m->topic, "?$rid=");
+    if (strncmp(m->topic, "$iothub/methods/POST/", 21) == 0 && rid != NULL) {
+        char topic[256];
+        snprintf(topic, sizeof(topic), "$iothub/methods/res/200/%s", rid);
+        mosquitto_publish(mosq, NULL, topic, 2, "{}", 0, false);
+    }
+    on_message(mosq, context, m);
+}
+
+static int run_method_responder(struct mosquitto *mosq, struct bench *b, const struct options *o) {
+    mosquitto_message_callback_set(mosq, on_method_request);
+    if (mosquitto_subscribe(mosq, NULL, "$iothub/methods/POST/#", 0) != MOSQ_ERR_SUCCESS) {
+        return 1;
+    }
+    printf("{\"mode\":\"method-responder\",\"ready\":true}\n");
+    fflush(stdout);
+    // Answers until count calls are served; the benchmark script stops it otherwise.
+    for (long served = 0; served < o->count;) {
+        if (wait_for(b, responses_at_least, served + 1)) {
+            served++;
+        }
+    }
+    return 0;
+}
+
 static int compare_doubles(const void *a, const void *b) {
     double x = *(const double *)a;
     double y = *(const double *)b;
@@ -247,6 +276,8 @@ int main(int argc, char **argv) {
         status = run_publish(mosq, &b, &o);
     } else if (strcmp(o.mode, "twin-rtt") == 0) {
         status = run_twin_rtt(mosq, &b, &o);
+    } else if (strcmp(o.mode, "method-responder") == 0) {
+        status = run_method_responder(mosq, &b, &o);
     } else {
         fprintf(stderr, "mqtt_bench: unknown mode %s (or missing --topic)\n", o.mode);
         status = 2;
