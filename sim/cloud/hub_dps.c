@@ -370,6 +370,19 @@ out:
 }
 
 // registrationState for a device that was not assigned ("disabled" or "failed").
+// A broker log line: longer ones are cut to the caller's buffer on purpose, since a log line is
+// only for people and the ids in it are already bounded.
+__attribute__((format(printf, 3, 4))) static void log_line(char *log, size_t log_size,
+                                                           const char *fmt, ...) {
+    va_list args;
+    va_start(args, fmt);
+    int n = vsnprintf(log, log_size, fmt, args);
+    va_end(args);
+    if (n < 0 && log_size > 0) {
+        log[0] = '\0';
+    }
+}
+
 static cJSON *unassigned_state(const char *registration_id, const char *status, int error_code,
                                const char *message, const char *now) {
     cJSON *state = cJSON_CreateObject();
@@ -484,7 +497,7 @@ static cJSON *assign(struct hub_dps *dps, struct hub_store *store,
         (found == HUB_ENROLLMENT_OK && !enrollment.enabled)) {
         bool removed = found == HUB_ENROLLMENT_ERR_NOT_FOUND;
         *out_status = removed ? "failed" : "disabled";
-        snprintf(log, log_size, "registration %s: enrollment %s is %s", who->registration_id,
+        log_line(log, log_size, "registration %s: enrollment %s is %s", who->registration_id,
                  who->enrollment_id, removed ? "gone" : "disabled");
         state = unassigned_state(
             who->registration_id, *out_status, ERR_UNAUTHORIZED,
@@ -498,13 +511,13 @@ static cJSON *assign(struct hub_dps *dps, struct hub_store *store,
     }
     if (why[0] != '\0') {
         *out_status = "failed";
-        snprintf(log, log_size, "registration %s failed: %.200s", who->registration_id, why);
+        log_line(log, log_size, "registration %s failed: %.200s", who->registration_id, why);
         state = unassigned_state(who->registration_id, "failed", ERR_INTERNAL,
                                  "The device could not be assigned to the hub.", now);
         goto out;
     }
     *out_status = "assigned";
-    snprintf(log, log_size, "registration %s assigned to %s (%s, %s)", who->registration_id,
+    log_line(log, log_size, "registration %s assigned to %s (%s, %s)", who->registration_id,
              dps->hub_hostname, hub_attestation_name(who->attestation), registration.substatus);
     state = assigned_state(&registration, op->payload);
 out:
