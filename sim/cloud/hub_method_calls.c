@@ -7,16 +7,14 @@
 #include <stdio.h>
 #include <string.h>
 
-void hub_method_calls_init(struct hub_method_calls *calls)
-{
+void hub_method_calls_init(struct hub_method_calls *calls) {
     memset(calls, 0, sizeof(*calls));
     calls->next_rid = 1;
 }
 
 enum hub_result hub_method_calls_start(struct hub_method_calls *calls, const char *device_id,
                                        const char *caller_rid, int64_t now_ms, int64_t timeout_ms,
-                                       char out_device_rid[HUB_DEVICE_RID_SIZE])
-{
+                                       char out_device_rid[HUB_DEVICE_RID_SIZE]) {
     if (strlen(device_id) > HUB_MAX_ID || strlen(caller_rid) > HUB_MAX_RID) {
         return HUB_ERR_INVALID;
     }
@@ -40,8 +38,7 @@ enum hub_result hub_method_calls_start(struct hub_method_calls *calls, const cha
 
 enum hub_result hub_method_calls_finish(struct hub_method_calls *calls, const char *device_id,
                                         const char *device_rid,
-                                        char out_caller_rid[HUB_MAX_RID + 1])
-{
+                                        char out_caller_rid[HUB_MAX_RID + 1]) {
     for (size_t i = 0; i < HUB_MAX_METHOD_CALLS; i++) {
         struct hub_method_call *call = &calls->calls[i];
         if (call->active && strcmp(call->device_rid, device_rid) == 0 &&
@@ -56,8 +53,7 @@ enum hub_result hub_method_calls_finish(struct hub_method_calls *calls, const ch
 
 size_t hub_method_calls_expire(struct hub_method_calls *calls, int64_t now_ms,
                                void (*on_timeout)(const char *caller_rid, void *context),
-                               void *context)
-{
+                               void *context) {
     size_t ended = 0;
     for (size_t i = 0; i < HUB_MAX_METHOD_CALLS; i++) {
         struct hub_method_call *call = &calls->calls[i];
@@ -70,8 +66,7 @@ size_t hub_method_calls_expire(struct hub_method_calls *calls, int64_t now_ms,
     return ended;
 }
 
-int64_t hub_method_calls_next_deadline(const struct hub_method_calls *calls)
-{
+int64_t hub_method_calls_next_deadline(const struct hub_method_calls *calls) {
     int64_t next = -1;
     for (size_t i = 0; i < HUB_MAX_METHOD_CALLS; i++) {
         const struct hub_method_call *call = &calls->calls[i];
