@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "cloud/hub_broker_internal.h"
+#include "cloud/hub_daemon.h"
 #include "cloud/hub_pki.h"
 #include "cloud/hub_service_process.h"
 #include "cloud/hub_store.h"
@@ -408,26 +409,11 @@ static pid_t spawn(const struct hub_broker_info *info, const struct launch *laun
                    size_t err_size) {
     char preload[3 * PATH_MAX];
     build_preload(launch, preload, sizeof preload);
-    int log_fd = open(info->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-    if (log_fd < 0) {
-        set_err(err, err_size, "cannot open %s: %s", info->log_path, strerror(errno));
-        return -1;
-    }
-    pid_t pid = fork();
+    pid_t pid = hub_daemon_fork(info->log_path, err, err_size);
     if (pid < 0) {
-        set_err(err, err_size, "fork: %s", strerror(errno));
-        close(log_fd);
         return -1;
     }
     if (pid == 0) {
-        // Own session: the broker outlives this command and ignores the terminal's signals.
-        setsid();
-        int null_fd = open("/dev/null", O_RDONLY);
-        if (null_fd >= 0) {
-            dup2(null_fd, STDIN_FILENO);
-        }
-        dup2(log_fd, STDOUT_FILENO);
-        dup2(log_fd, STDERR_FILENO);
         setenv("LD_PRELOAD", preload, 1);
 #ifdef SPHERESIM_HUB_LSAN_SUPPRESSIONS
         // Instrumented builds: leaks of the broker itself (listed in the file) must not fail the
@@ -441,7 +427,6 @@ static pid_t spawn(const struct hub_broker_info *info, const struct launch *laun
                 strerror(errno));
         _exit(127);
     }
-    close(log_fd);
     return pid;
 }
 

@@ -25,6 +25,7 @@
 #include <openssl/rand.h>
 
 #include "cloud/hub_broker_internal.h"
+#include "cloud/hub_daemon.h"
 #include "cloud/hub_service_protocol.h"
 #include "os/fs_util.h"
 
@@ -177,26 +178,11 @@ static pid_t spawn(const char *state_dir, int mqtt_port, const char *ca_file, in
     exe[n] = '\0';
     snprintf(mqtt, sizeof mqtt, "%d", mqtt_port);
     snprintf(http, sizeof http, "%d", http_port);
-    int log_fd = open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-    if (log_fd < 0) {
-        set_err(err, err_size, "cannot open %s: %s", log_path, strerror(errno));
-        return -1;
-    }
-    pid_t pid = fork();
+    pid_t pid = hub_daemon_fork(log_path, err, err_size);
     if (pid < 0) {
-        set_err(err, err_size, "fork: %s", strerror(errno));
-        close(log_fd);
         return -1;
     }
     if (pid == 0) {
-        // Own session: the service outlives this command and ignores the terminal's signals.
-        setsid();
-        int null_fd = open("/dev/null", O_RDONLY);
-        if (null_fd >= 0) {
-            dup2(null_fd, STDIN_FILENO);
-        }
-        dup2(log_fd, STDOUT_FILENO);
-        dup2(log_fd, STDERR_FILENO);
         // The argument order is what service_alive recognises the process by.
         char *const argv[] = {
             "spheresim", "hub",         "serve", "--state-dir", (char *)state_dir, "--http-port",
@@ -206,7 +192,6 @@ static pid_t spawn(const char *state_dir, int mqtt_port, const char *ca_file, in
         dprintf(STDERR_FILENO, "spheresim: cannot run %s: %s\n", exe, strerror(errno));
         _exit(127);
     }
-    close(log_fd);
     return pid;
 }
 
