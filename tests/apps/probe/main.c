@@ -165,8 +165,6 @@ static const char *ErrnoName(int err) {
             return "EROFS";
         case EDQUOT:
             return "EDQUOT";
-        case ENOSYS:
-            return "ENOSYS";
         case ENOTSUP:
             return "ENOTSUP";
         default: {
