@@ -6,10 +6,10 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "os/device_clock.h"
+#include "os/fs_util.h"
 
 int sim_exit_record_append(const char *path, const struct sim_exit_record *record) {
     char stamp[40];
@@ -26,20 +26,7 @@ int sim_exit_record_append(const char *path, const struct sim_exit_record *recor
     } else {
         cJSON_AddNumberToObject(line, "exit_code", record->exit_code);
     }
-    char *text = cJSON_PrintUnformatted(line);
+    int result = sim_fs_append_json_line(path, line, NULL, 0);
     cJSON_Delete(line);
-    if (text == NULL) {
-        errno = ENOMEM;
-        return -1;
-    }
-    int result = -1;
-    FILE *file = fopen(path, "ae");
-    if (file != NULL) {
-        result = fprintf(file, "%s\n", text) < 0 ? -1 : 0;
-        if (fclose(file) != 0) {
-            result = -1;
-        }
-    }
-    free(text);
     return result;
 }

@@ -3,6 +3,8 @@
 // errno that caused it, since formatting may itself change errno.
 #include "os/fs_util.h"
 
+#include <cjson/cJSON.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -205,5 +207,33 @@ out:
     saved_errno = errno;
     close(fd);
     errno = saved_errno;
+    return rc;
+}
+
+int sim_fs_append_json_line(const char *path, const struct cJSON *json, char *err,
+                            size_t err_size) {
+    char *text = cJSON_PrintUnformatted(json);
+    if (text == NULL) {
+        return fs_fail(ENOMEM, err, err_size, "cannot format a record for %s", path);
+    }
+    size_t len = strlen(text);
+    // The NUL cJSON ends its buffer with becomes the newline; the line is written by length.
+    text[len] = '\n';
+    int rc = -1;
+    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        fs_fail(errno, err, err_size, "cannot open %s: %s", path, strerror(errno));
+        goto out;
+    }
+    if (fs_write_all(fd, text, len + 1) != 0) {
+        fs_fail(errno, err, err_size, "cannot append to %s: %s", path, strerror(errno));
+    } else {
+        rc = 0;
+    }
+    int saved_errno = errno;
+    close(fd);
+    errno = saved_errno;
+out:
+    free(text);
     return rc;
 }

@@ -26,3 +26,9 @@ int sim_fs_write_atomic(const char *path, const void *data, size_t len, mode_t m
 // Fails with EFBIG when the file holds more than buf_size bytes.
 int sim_fs_read_file(const char *path, void *buf, size_t buf_size, size_t *out_len, char *err,
                      size_t err_size);
+
+struct cJSON;
+// Appends `json` printed on one line, plus a newline, to the file at path (created if missing).
+// Records are small, so one write keeps a line whole unless the device loses power mid-write;
+// readers treat an unterminated last line as torn. err may be NULL.
+int sim_fs_append_json_line(const char *path, const struct cJSON *json, char *err, size_t err_size);

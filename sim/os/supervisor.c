@@ -17,6 +17,7 @@
 #include "os/bus_server.h"
 #include "os/ctl_commands.h"
 #include "os/exit_records.h"
+#include "os/failure_events.h"
 
 // An app that dies within this long of starting counts towards the crash-loop back-off.
 #define QUICK_EXIT_MS 10000
@@ -124,6 +125,7 @@ static void start_app(struct sim_supervisor *s) {
     s->sigterm_sent = false;
     s->sigkill_sent = false;
     s->app_started_ms = sim_clock_monotonic_ms();
+    sim_failure_image_id(d->executable, s->image_id);
     sim_device_log_os(device_log(s), "started app '%s' (component %s) as pid %d", d->manifest.name,
                       d->manifest.component_id, (int)s->app.pid);
 }
@@ -190,6 +192,13 @@ static void schedule_restart(struct sim_supervisor *s, int64_t ran_ms) {
         start_app(s);
         return;
     }
+    if (s->quick_exits == 2) {
+        char description[SIM_EVENT_DESCRIPTION_MAX];
+        snprintf(description, sizeof(description), "AppCrashLoop (component_id=%s; image_id=%s)",
+                 s->device->manifest.component_id, s->image_id);
+        sim_failure_event_record(s->device, SIM_EVENT_UNPLANNED, SIM_EVENT_CLASS_APPLICATION,
+                                 description);
+    }
     sim_device_log_os(device_log(s),
                       "the app keeps exiting (%u times within %d s of starting): restart %u in "
                       "%lld ms",
@@ -237,6 +246,27 @@ static const char *exit_reason(const struct sim_supervisor *s, bool signaled, in
     return signaled ? "crash" : "exit";
 }
 
+// Exits the OS asked for (SIGTERM before a reboot, update or power-down, or a power cut) are not
+// failures; the planned event that caused them is recorded instead. An app that ignores SIGTERM
+// until SIGKILL is.
+static void record_exit_event(struct sim_supervisor *s, int status, const char *reason) {
+    if (strcmp(reason, "exit") != 0 && strcmp(reason, "crash") != 0 &&
+        strcmp(reason, "killed-after-sigterm-timeout") != 0) {
+        return;
+    }
+    const char *component_id = s->device->manifest.component_id;
+    char description[SIM_EVENT_DESCRIPTION_MAX];
+    if (WIFSIGNALED(status)) {
+        sim_failure_describe_app_crash(description, sizeof(description), status, WTERMSIG(status),
+                                       component_id, s->image_id);
+    } else {
+        sim_failure_describe_app_exit(description, sizeof(description), WEXITSTATUS(status),
+                                      component_id, s->image_id);
+    }
+    sim_failure_event_record(s->device, SIM_EVENT_UNPLANNED, SIM_EVENT_CLASS_APPLICATION,
+                             description);
+}
+
 static void handle_app_exit(struct sim_supervisor *s, int status) {
     struct sim_device *d = s->device;
     drain_output(s);
@@ -269,6 +299,7 @@ static void handle_app_exit(struct sim_supervisor *s, int status) {
         sim_exit_record_append(path, &record) != 0) {
         sim_device_log_os(device_log(s), "could not record the app's exit: %s", strerror(errno));
     }
+    record_exit_event(s, status, reason);
     s->last_exit = (struct sim_last_exit){
         .valid = true, .signaled = signaled, .code = code, .time_ms = record.time_ms};
     snprintf(s->last_exit.reason, sizeof(s->last_exit.reason), "%s", reason);
@@ -330,6 +361,11 @@ static void act_on_power_request(struct sim_supervisor *s) {
     d->power_request = SIM_POWER_NONE;
     if (request == SIM_POWER_REBOOT) {
         sim_device_log_os(device_log(s), "the app requested a reboot");
+        char description[SIM_EVENT_DESCRIPTION_MAX];
+        snprintf(description, sizeof(description),
+                 "DeviceReboot (requested_by=application; component_id=%s)",
+                 d->manifest.component_id);
+        sim_failure_event_record(d, SIM_EVENT_PLANNED, SIM_EVENT_CLASS_OS, description);
         stop_app(s, SIM_AFTER_REBOOT);
     } else if (request == SIM_POWER_DOWN) {
         sim_device_log_os(device_log(s), "the app requested a power-down for up to %u s",
@@ -593,6 +629,8 @@ int sim_supervisor_run(struct sim_supervisor *s, struct sim_device *device, bool
 
 void sim_supervisor_reboot(struct sim_supervisor *s) {
     sim_device_log_os(device_log(s), "reboot requested");
+    sim_failure_event_record(s->device, SIM_EVENT_PLANNED, SIM_EVENT_CLASS_OS,
+                             "DeviceReboot (requested_by=device_control)");
     if (s->state == SIM_APP_POWERED_OFF) {
         sim_supervisor_power_on(s);
         return;

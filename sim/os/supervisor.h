@@ -59,6 +59,7 @@ struct sim_supervisor {
     unsigned restarts;
     unsigned quick_exits;
     struct sim_last_exit last_exit;
+    char image_id[37];  // of the running app's binary, for failure reports
 
     int64_t kill_deadline_ms;  // monotonic, 0 = none
     int64_t restart_deadline_ms;
