@@ -51,6 +51,13 @@ __attribute__((format(printf, 3, 4))) static void hwdef_set_err(char *err, size_
     va_start(ap, fmt);
     vsnprintf(err, err_size, fmt, ap);
     va_end(ap);
+    // Paths and names in the message come from files and manifests: a newline or escape sequence
+    // in one must not split the one-line error or drive the terminal.
+    for (char *p = err; *p != '\0'; p++) {
+        if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+            *p = '?';
+        }
+    }
 }
 
 static bool hwdef_copy(char *dst, size_t dst_size, const char *src) {

@@ -131,6 +131,30 @@ static void test_sim_hwdef_load_missing_import_fails(void **state) {
     free(hw);
 }
 
+// A control character in a path must not split the one-line error (regression: it did).
+static void test_sim_hwdef_load_import_path_with_newline_keeps_error_on_one_line(void **state) {
+    (void)state;
+    char dir[] = "/tmp/test_hwdef_newline.XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[PATH_MAX];
+    snprintf(path, sizeof(path), "%s/board.json", dir);
+    FILE *file = fopen(path, "w");
+    assert_non_null(file);
+    fputs(
+        "{\"Metadata\":{\"Type\":\"Azure Sphere Hardware Definition\",\"Version\":1},"
+        "\"Imports\":[{\"Path\":\"evil\\nline.json\"}],\"Peripherals\":[]}",
+        file);
+    fclose(file);
+    struct sim_hwdef *hw = hwdef_alloc();
+    char err[1024];
+    assert_int_not_equal(sim_hwdef_load(path, hw, err, sizeof(err)), SIM_HWDEF_OK);
+    assert_null(strchr(err, '\n'));
+    assert_contains(err, "evil?line.json");
+    free(hw);
+    unlink(path);
+    rmdir(dir);
+}
+
 static void test_sim_hwdef_load_dangling_mapping_fails(void **state) {
     (void)state;
     struct sim_hwdef *hw = hwdef_alloc();
@@ -415,6 +439,7 @@ int main(void) {
         cmocka_unit_test(test_sim_hwdef_default_for_board_rdb_returns_sample_appliance),
         cmocka_unit_test(test_sim_hwdef_load_import_cycle_fails),
         cmocka_unit_test(test_sim_hwdef_load_missing_import_fails),
+        cmocka_unit_test(test_sim_hwdef_load_import_path_with_newline_keeps_error_on_one_line),
         cmocka_unit_test(test_sim_hwdef_load_dangling_mapping_fails),
         cmocka_unit_test(test_sim_hwdef_load_mapping_loop_fails),
         cmocka_unit_test(test_sim_hwdef_load_type_mismatch_fails),
