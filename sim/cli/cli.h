@@ -8,6 +8,7 @@
 int sim_cmd_run(int argc, char **argv);
 int sim_cmd_ctl(int argc, char **argv);
 int sim_cmd_hub(int argc, char **argv);
+int sim_cmd_image(int argc, char **argv);
 int sim_cmd_reports(int argc, char **argv);
 // `hub serve` (argv[0] is "serve"): the hub's HTTP service process, which `hub start` runs.
 int sim_cmd_hub_serve(int argc, char **argv);

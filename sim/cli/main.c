@@ -13,6 +13,7 @@ static const char usage[] =
     "  run APP_DIR_OR_BINARY   run an app inside a simulated device\n"
     "  ctl --device-dir D ...  drive a running device (status, buttons, network, power)\n"
     "  hub start|stop|status   run the local IoT Hub; hub device, hub telemetry\n"
+    "  image pack|sign|inspect build, sign and check signed image packages\n"
     "  reports                 a device's failure report (exits, crashes, reboots, updates)\n"
     "\n"
     "Run 'spheresim <command> --help' for a command's options.\n";
@@ -37,6 +38,9 @@ int main(int argc, char **argv) {
     }
     if (strcmp(verb, "reports") == 0) {
         return sim_cmd_reports(argc - 1, argv + 1);
+    }
+    if (strcmp(verb, "image") == 0) {
+        return sim_cmd_image(argc - 1, argv + 1);
     }
     return sim_cli_usage_error("unknown command '%s' (try 'spheresim --help')", verb);
 }
