@@ -2,6 +2,8 @@
 # Debian packages the simulator builds on (ci/bootstrap installs them).
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(CJSON REQUIRED IMPORTED_TARGET libcjson)
+# libyaml: scenario files (sim/runner).
+pkg_check_modules(YAML REQUIRED IMPORTED_TARGET yaml-0.1)
 find_package(OpenSSL 3 REQUIRED)
 find_package(Threads REQUIRED)
 # mbedTLS (device-side crypto: image signature checks). Debian's 2.28 ships neither a pkg-config
