@@ -126,6 +126,10 @@ const char *devbus_op_name(uint16_t op) {
         [DEVBUS_OP_TIMESYNC_GET] = "timesync-get",
         [DEVBUS_OP_I2C_OPEN] = "i2c-open",
         [DEVBUS_OP_ADC_OPEN] = "adc-open",
+        [DEVBUS_OP_NET_RESOLVE] = "net-resolve",
+        [DEVBUS_OP_NET_RESOLVED] = "net-resolved",
+        [DEVBUS_OP_NET_CONNECT] = "net-connect",
+        [DEVBUS_OP_OS_VERSION] = "os-version",
     };
     if (op >= DEVBUS_OP_COUNT || names[op] == NULL) {
         return "unknown";

@@ -52,6 +52,12 @@ enum devbus_op {
     DEVBUS_OP_TIMESYNC_GET,            // reply arg0 = enabled
     DEVBUS_OP_I2C_OPEN,                // arg0 = I2C_InterfaceId; reply fd (devbus_i2c_msg)
     DEVBUS_OP_ADC_OPEN,                // arg0 = ADC_ControllerId; reply fd (devbus_adc_msg)
+    // Outbound networking (AllowedConnections and the host map); see "Network requests" below.
+    DEVBUS_OP_NET_RESOLVE,   // data = host name; reply arg0 = devbus_net_resolve, arg1 = IPv4
+    DEVBUS_OP_NET_RESOLVED,  // arg0 = n; data = n * 16-byte addresses, then the host name
+    DEVBUS_OP_NET_CONNECT,   // arg0 = port, arg1 = socket type; data = 16-byte address;
+                             // reply arg0 = port to dial, data = 16-byte address to dial
+    DEVBUS_OP_OS_VERSION,    // reply data = the OS version text (Applications_GetOsVersion)
     DEVBUS_OP_COUNT
 };
 
@@ -131,6 +137,53 @@ struct devbus_sysevent_msg {
     uint32_t update_type;
     uint32_t max_deferral_minutes;
 };
+
+// Network requests. Addresses travel as 16 bytes in network order, IPv4 as IPv4-mapped IPv6
+// (::ffff:a.b.c.d); ports in host order. A refused request is result -1 with the errno the app's
+// call should fail with (ENOENT: unknown host, ENETDOWN: no network, for lookups; EACCES: not
+// in AllowedConnections, ENETUNREACH: no network, ECONNREFUSED: nothing there, for connects).
+enum devbus_net_resolve {
+    DEVBUS_NET_RESOLVE_MAPPED = 1,    // arg1 = the synthetic IPv4 address (host order) to use
+    DEVBUS_NET_RESOLVE_REAL_DNS = 2,  // resolve for real, then report with NET_RESOLVED
+};
+
+#define DEVBUS_NET_ADDR_SIZE 16u
+#define DEVBUS_NET_MAX_RESOLVED 16u  // addresses one NET_RESOLVED report carries
+
+// The device clock as the app sees it. The OS shares one read-only page with the app (a sealed
+// memfd, on the descriptor named by DEVBUS_CLOCK_FD_ENV at spawn), so that the app's time(),
+// gettimeofday() and clock_gettime(CLOCK_REALTIME) read device time without a bus round trip.
+// Device wall time at host CLOCK_MONOTONIC time t (ns) is
+//     anchor_wall_ns + devbus_clock_scale(t - anchor_host_ns, rate_fp).
+// The OS rewrites the page under a sequence lock: seq is odd while it writes, and a reader
+// retries until it reads the same even seq before and after the fields. The page is shared
+// between processes, so both sides access every field with atomic loads and stores.
+#define DEVBUS_CLOCK_FD_ENV "SPHERESIM_CLOCK_FD"
+#define DEVBUS_CLOCK_MAGIC 0x53504843u  // "SPHC"
+#define DEVBUS_CLOCK_VERSION 1u
+#define DEVBUS_CLOCK_RATE_ONE ((uint64_t)1 << 32)  // rate_fp of real speed
+
+struct devbus_clock_page {
+    uint32_t magic;
+    uint32_t version;
+    uint32_t seq;
+    uint32_t reserved;
+    int64_t anchor_host_ns;  // host CLOCK_MONOTONIC
+    int64_t anchor_wall_ns;  // device wall time, ns since the Unix epoch
+    uint64_t rate_fp;        // device ns per host ns, 32.32 fixed point, below 2^63
+};
+
+// host_ns host nanoseconds in device nanoseconds, saturated to the int64_t range.
+static inline int64_t devbus_clock_scale(int64_t host_ns, uint64_t rate_fp) {
+    __int128 scaled = (__int128)host_ns * (__int128)rate_fp / ((__int128)1 << 32);
+    if (scaled > (__int128)INT64_MAX) {
+        return INT64_MAX;
+    }
+    if (scaled < (__int128)INT64_MIN) {
+        return INT64_MIN;
+    }
+    return (int64_t)scaled;
+}
 
 // Sends `msg` (header plus msg->len bytes of data) with an optional descriptor (-1 for none).
 // Returns 0, or -1 with errno set (EINVAL if msg->len is too large).

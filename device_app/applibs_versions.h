@@ -6,3 +6,4 @@
 #pragma once
 
 #define NETWORKING_STRUCTS_VERSION 1
+#define I2C_STRUCTS_VERSION 1

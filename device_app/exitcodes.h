@@ -31,6 +31,49 @@ typedef enum ExitCode {
     ExitCode_BootCounter_Read = 15,
     ExitCode_BootCounter_Write = 16,
     ExitCode_BootCounter_Sync = 17,
+
+    ExitCode_Init_Options = 18,
+    ExitCode_Init_OpenMessageLed = 19,
+    ExitCode_Init_BlinkTimer = 20,
+    ExitCode_BlinkTimer_Consume = 21,
+    ExitCode_BlinkTimer_Arm = 22,
+    ExitCode_SetMessageLed_SetValue = 23,
+
+    ExitCode_Cloud_MosquittoInit = 24,
+    ExitCode_Cloud_RootCaPath = 25,
+    ExitCode_Cloud_MqttClient = 26,
+    ExitCode_Cloud_DpsClient = 27,
+    ExitCode_Cloud_RetryTimer = 28,
+    ExitCode_CloudServices_Timers = 29,
+
+    ExitCode_Telemetry_OpenStorage = 30,
+    ExitCode_Telemetry_OpenQueue = 31,
+    ExitCode_Telemetry_QueuePeek = 32,
+    ExitCode_Telemetry_QueuePush = 33,
+    ExitCode_Telemetry_QueueAck = 34,
+
+    ExitCode_Sensors_OpenI2c = 35,
+    ExitCode_Sensors_ConfigureI2c = 36,
+    ExitCode_Sensors_OpenAdc = 37,
+    ExitCode_Sensors_AdcBits = 38,
+    ExitCode_Sensors_AdcReference = 39,
+
+    ExitCode_BootReason_Open = 40,
+    ExitCode_BootReason_Read = 41,
+    ExitCode_BootReason_Write = 42,
+
+    ExitCode_Watchdog_Create = 43,
+    ExitCode_Watchdog_Arm = 44,
+
+    ExitCode_Init_TelemetryTimer = 45,
+    ExitCode_TelemetryTimer_Consume = 46,
+    ExitCode_TelemetryTimer_SetPeriod = 47,
+    ExitCode_Init_RebootTimer = 48,
+    ExitCode_RebootTimer_Consume = 49,
+    ExitCode_RebootTimer_Arm = 50,
+    ExitCode_Reboot_ForceSystemReboot = 51,
+    ExitCode_Init_MemoryTimer = 52,
+    ExitCode_MemoryTimer_Consume = 53,
 } ExitCode;
 
 /// Lets a module report a failure to main, which owns the process exit code. Must only be

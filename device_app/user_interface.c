@@ -15,7 +15,7 @@
 
 // The sample appliance names map to MT3620 RDB pins through the hardware definition
 // sample_appliance.json: SAMPLE_BUTTON_1 = button A (GPIO12), SAMPLE_LED = LED1 red (GPIO8),
-// SAMPLE_RGBLED_GREEN = LED2 green (GPIO16).
+// SAMPLE_RGBLED_GREEN = LED2 green (GPIO16), SAMPLE_RGBLED_BLUE = LED2 blue (GPIO17).
 #include <hw/sample_appliance.h>
 
 #include "eventloop_timer_utilities.h"
@@ -25,22 +25,29 @@
 // 10 ms is short enough that no human press is missed and long enough that contact bounce
 // rarely shows up as two presses.
 static const struct timespec buttonPollPeriod = {.tv_sec = 0, .tv_nsec = 10 * 1000 * 1000};
+// Long enough to see, short enough that a burst of messages still shows as separate blinks.
+static const struct timespec blinkDuration = {.tv_sec = 0, .tv_nsec = 300 * 1000 * 1000};
 
 static int buttonAGpioFd = -1;
 static int ledGpioFd = -1;
 static int statusLedGpioFd = -1;
+static int messageLedGpioFd = -1;
 
 static EventLoopTimer *buttonPollTimer = NULL;
+static EventLoopTimer *blinkTimer = NULL;
 // The buttons pull up: released reads high.
 static GPIO_Value_Type buttonAState = GPIO_Value_High;
 
 static bool ledOn = false;
 static bool statusLedOn = false;
+// The network state last shown; LED2 may differ from it after a setLed call, until it changes.
+static int lastNetworkReady = -1;
 
 static UserInterface_ButtonPressedCallbackType buttonPressedCallback = NULL;
 static ExitCode_CallbackType failureCallback = NULL;
 
 static void ButtonPollTimerEventHandler(EventLoopTimer *timer);
+static void BlinkTimerEventHandler(EventLoopTimer *timer);
 static int SetActiveLowLed(int gpioFd, bool on);
 static void CloseFdAndPrintError(int fd, const char *fdName);
 
@@ -63,6 +70,17 @@ static void ButtonPollTimerEventHandler(EventLoopTimer *timer) {
         if (newState == GPIO_Value_Low && buttonPressedCallback != NULL) {
             buttonPressedCallback();
         }
+    }
+}
+
+static void BlinkTimerEventHandler(EventLoopTimer *timer) {
+    if (ConsumeEventLoopTimerEvent(timer) != 0) {
+        failureCallback(ExitCode_BlinkTimer_Consume);
+        return;
+    }
+    if (GPIO_SetValue(messageLedGpioFd, GPIO_Value_High) != 0) {
+        Log_Debug("ERROR: Could not set SAMPLE_RGBLED_BLUE: %s (%d).\n", strerror(errno), errno);
+        failureCallback(ExitCode_SetMessageLed_SetValue);
     }
 }
 
@@ -97,6 +115,20 @@ ExitCode UserInterface_Initialise(EventLoop *eventLoop,
         return ExitCode_Init_OpenStatusLed;
     }
     statusLedOn = false;
+    lastNetworkReady = -1;
+
+    messageLedGpioFd =
+        GPIO_OpenAsOutput(SAMPLE_RGBLED_BLUE, GPIO_OutputMode_PushPull, GPIO_Value_High);
+    if (messageLedGpioFd == -1) {
+        Log_Debug("ERROR: Could not open SAMPLE_RGBLED_BLUE: %s (%d).\n", strerror(errno), errno);
+        return ExitCode_Init_OpenMessageLed;
+    }
+
+    blinkTimer = CreateEventLoopDisarmedTimer(eventLoop, BlinkTimerEventHandler);
+    if (blinkTimer == NULL) {
+        Log_Debug("ERROR: Could not create the blink timer: %s (%d).\n", strerror(errno), errno);
+        return ExitCode_Init_BlinkTimer;
+    }
 
     buttonPollTimer =
         CreateEventLoopPeriodicTimer(eventLoop, ButtonPollTimerEventHandler, &buttonPollPeriod);
@@ -118,6 +150,8 @@ static void CloseFdAndPrintError(int fd, const char *fdName) {
 void UserInterface_Cleanup(void) {
     DisposeEventLoopTimer(buttonPollTimer);
     buttonPollTimer = NULL;
+    DisposeEventLoopTimer(blinkTimer);
+    blinkTimer = NULL;
 
     // The OS does not reset peripherals when an app stops, so leave the LEDs dark rather than
     // frozen in whatever state the app last showed.
@@ -127,10 +161,15 @@ void UserInterface_Cleanup(void) {
     if (statusLedGpioFd >= 0) {
         SetActiveLowLed(statusLedGpioFd, false);
     }
+    if (messageLedGpioFd >= 0) {
+        SetActiveLowLed(messageLedGpioFd, false);
+    }
 
+    CloseFdAndPrintError(messageLedGpioFd, "MessageLed");
     CloseFdAndPrintError(statusLedGpioFd, "StatusLed");
     CloseFdAndPrintError(ledGpioFd, "Led");
     CloseFdAndPrintError(buttonAGpioFd, "ButtonA");
+    messageLedGpioFd = -1;
     statusLedGpioFd = -1;
     ledGpioFd = -1;
     buttonAGpioFd = -1;
@@ -153,15 +192,36 @@ bool UserInterface_IsLedOn(void) {
     return ledOn;
 }
 
-void UserInterface_SetNetworkStatus(bool networkReady) {
-    if (networkReady == statusLedOn) {
+void UserInterface_SetStatusLed(bool on) {
+    if (on == statusLedOn) {
         return;
     }
-    if (SetActiveLowLed(statusLedGpioFd, networkReady) != 0) {
+    if (SetActiveLowLed(statusLedGpioFd, on) != 0) {
         Log_Debug("ERROR: Could not set SAMPLE_RGBLED_GREEN: %s (%d).\n", strerror(errno), errno);
         failureCallback(ExitCode_SetStatusLed_SetValue);
         return;
     }
-    statusLedOn = networkReady;
-    Log_Debug("INFO: LED2 %s\n", networkReady ? "on" : "off");
+    statusLedOn = on;
+    Log_Debug("INFO: LED2 %s\n", on ? "on" : "off");
+}
+
+void UserInterface_SetNetworkStatus(bool networkReady) {
+    // Only a change of network state moves the LED, so a setLed on LED2 lasts until then.
+    if ((int)networkReady == lastNetworkReady) {
+        return;
+    }
+    lastNetworkReady = networkReady;
+    UserInterface_SetStatusLed(networkReady);
+}
+
+void UserInterface_BlinkMessageLed(void) {
+    if (SetActiveLowLed(messageLedGpioFd, true) != 0) {
+        Log_Debug("ERROR: Could not set SAMPLE_RGBLED_BLUE: %s (%d).\n", strerror(errno), errno);
+        failureCallback(ExitCode_SetMessageLed_SetValue);
+        return;
+    }
+    if (SetEventLoopTimerOneShot(blinkTimer, &blinkDuration) != 0) {
+        Log_Debug("ERROR: Could not arm the blink timer: %s (%d).\n", strerror(errno), errno);
+        failureCallback(ExitCode_BlinkTimer_Arm);
+    }
 }

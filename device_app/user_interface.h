@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // The reference app's user interface on the sample appliance: button A (SAMPLE_BUTTON_1) as
-// input, LED1 red (SAMPLE_LED) as the user-toggled light, and LED2 green (SAMPLE_RGBLED_GREEN)
-// as the network status light. The RDB's LEDs are active-low; this module hides that.
+// input, LED1 red (SAMPLE_LED) as the user-toggled light, LED2 green (SAMPLE_RGBLED_GREEN) as the
+// network status light, and LED2 blue (SAMPLE_RGBLED_BLUE), which blinks when a cloud-to-device
+// message arrives. The RDB's LEDs are active-low; this module hides that.
 #pragma once
 
 #include <stdbool.h>
@@ -31,5 +32,13 @@ void UserInterface_SetLed(bool on);
 /// Returns whether SAMPLE_LED is currently lit.
 bool UserInterface_IsLedOn(void);
 
-/// Lights the status LED (LED2 green) while the network is ready, and logs the change.
+/// Lights the status LED (LED2 green) when the network becomes ready and darkens it when it stops
+/// being ready; calls that repeat the last state change nothing, so a UserInterface_SetStatusLed
+/// stays until the network state changes.
 void UserInterface_SetNetworkStatus(bool networkReady);
+
+/// Switches LED2 green on or off directly (the setLed direct method) and logs the change.
+void UserInterface_SetStatusLed(bool on);
+
+/// Lights LED2 blue for a moment.
+void UserInterface_BlinkMessageLed(void);

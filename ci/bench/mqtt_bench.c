@@ -38,6 +38,8 @@ struct bench {
     int connect_rc;
     long acknowledged;
     long responses;
+    int subscribe_mid;
+    bool subscribed;
     char last_response_topic[256];
 };
 
@@ -70,6 +72,17 @@ static void on_message(struct mosquitto *mosq, void *context, const struct mosqu
     b->responses++;
     snprintf(b->last_response_topic, sizeof(b->last_response_topic), "%s", m->topic);
     pthread_cond_broadcast(&b->changed);
+    pthread_mutex_unlock(&b->lock);
+}
+
+static void on_subscribe(struct mosquitto *mosq, void *context, int mid, int qos_count,
+                         const int *granted_qos) {
+    struct bench *b = context;
+    pthread_mutex_lock(&b->lock);
+    if (mid == b->subscribe_mid) {
+        b->subscribed = qos_count > 0 && granted_qos[0] <= 2;
+        pthread_cond_broadcast(&b->changed);
+    }
     pthread_mutex_unlock(&b->lock);
 }
 
@@ -151,9 +164,19 @@ static void on_method_request(struct mosquitto *mosq, void *context,
     on_message(mosq, context, m);
 }
 
+static bool is_subscribed(const struct bench *b, long unused) {
+    return b->subscribed;
+}
+
 static int run_method_responder(struct mosquitto *mosq, struct bench *b, const struct options *o) {
     mosquitto_message_callback_set(mosq, on_method_request);
-    if (mosquitto_subscribe(mosq, NULL, "$iothub/methods/POST/#", 0) != MOSQ_ERR_SUCCESS) {
+    // The hub answers 404 to a call for a device not yet subscribed to its methods: "ready" only
+    // once the SUBACK is in, so the benchmark's first call cannot race the subscription.
+    pthread_mutex_lock(&b->lock);
+    int rc = mosquitto_subscribe(mosq, &b->subscribe_mid, "$iothub/methods/POST/#", 0);
+    pthread_mutex_unlock(&b->lock);
+    if (rc != MOSQ_ERR_SUCCESS || !wait_for(b, is_subscribed, 0)) {
+        fprintf(stderr, "mqtt_bench: no SUBACK for the method subscription\n");
         return 1;
     }
     printf("{\"mode\":\"method-responder\",\"ready\":true}\n");
@@ -259,6 +282,7 @@ int main(int argc, char **argv) {
     mosquitto_connect_callback_set(mosq, on_connect);
     mosquitto_publish_callback_set(mosq, on_publish);
     mosquitto_message_callback_set(mosq, on_message);
+    mosquitto_subscribe_callback_set(mosq, on_subscribe);
     mosquitto_int_option(mosq, MOSQ_OPT_SEND_MAXIMUM, (int)o.window);
     mosquitto_max_inflight_messages_set(mosq, (unsigned)o.window);
     if (mosquitto_tls_set(mosq, o.cafile, NULL, o.cert, o.key, NULL) != MOSQ_ERR_SUCCESS ||
@@ -282,7 +306,11 @@ int main(int argc, char **argv) {
         fprintf(stderr, "mqtt_bench: unknown mode %s (or missing --topic)\n", o.mode);
         status = 2;
     }
+    // Not forced: the loop thread still has to send what the callbacks queued (the responder's
+    // last answer) before the DISCONNECT, and exits once that is out.
     mosquitto_disconnect(mosq);
+    mosquitto_loop_stop(mosq, false);
+    goto out;
 stop:
     mosquitto_loop_stop(mosq, true);
 out:

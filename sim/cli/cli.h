@@ -10,6 +10,8 @@ int sim_cmd_ctl(int argc, char **argv);
 int sim_cmd_hub(int argc, char **argv);
 int sim_cmd_image(int argc, char **argv);
 int sim_cmd_reports(int argc, char **argv);
+int sim_cmd_scenario(int argc, char **argv);
+int sim_cmd_deploy(int argc, char **argv);
 // `hub serve` (argv[0] is "serve"): the hub's HTTP service process, which `hub start` runs.
 int sim_cmd_hub_serve(int argc, char **argv);
 // The hub verbs that go through the HTTP service API; argv[0] is the verb (serve, twin, method,

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "os/ctl_commands.h"
 #include "os/ctl_socket.h"
 
 static const char ctl_usage[] =
@@ -31,6 +32,10 @@ static const char ctl_usage[] =
     "                              the sensors' state as JSON\n"
     "  adc CHANNEL VOLTS           apply VOLTS to an ADC channel's pin (0-7)\n"
     "  potentiometer VOLTS         turn the potentiometer (ADC channel 0) to VOLTS\n"
+    "  clock [status]              print the device clock (time, offset, rate, synced) as JSON\n"
+    "  clock jump DURATION         move device time, e.g. +2h, -30m, 1d, 1h30m, 500ms\n"
+    "  clock set TIME              set device time (UTC), e.g. 2030-01-01T00:00:00Z\n"
+    "  clock rate N                run device time N times as fast as real time (0.001-1000000)\n"
     "\n"
     "--device-dir defaults to $SPHERESIM_HOME/devices/default, as for 'spheresim run'.\n";
 
@@ -95,6 +100,37 @@ static const char *add_sensor_fields(int argc, char **argv, cJSON *request) {
     return NULL;
 }
 
+// `clock [status] | jump D | set T | rate N`: the values go to the device as typed, and the
+// device's own parser, run here first, says what is wrong with a bad one.
+static const char *add_clock_fields(int argc, char **argv, cJSON *request) {
+    static const char usage[] = "ctl clock: expected status, jump DURATION, set TIME or rate N";
+    cJSON_AddStringToObject(request, "cmd", "clock");
+    const char *action = argc >= 2 ? argv[1] : "status";
+    const char *field = strcmp(action, "jump") == 0   ? "by"
+                        : strcmp(action, "set") == 0  ? "time"
+                        : strcmp(action, "rate") == 0 ? "rate"
+                                                      : NULL;
+    if (field == NULL ? strcmp(action, "status") != 0 || argc > 2 : argc != 3) {
+        return usage;
+    }
+    cJSON_AddStringToObject(request, "action", action);
+    if (field != NULL) {
+        cJSON_AddStringToObject(request, field, argv[2]);
+    }
+    char *text = cJSON_PrintUnformatted(request);
+    struct sim_ctl_request parsed;
+    const char *error = NULL;
+    if (text == NULL) {
+        error = "ctl clock: out of memory";
+    } else if (sim_ctl_parse(text, &parsed, &error) != 0) {
+        static char message[320];
+        snprintf(message, sizeof(message), "ctl %s", error);
+        error = message;
+    }
+    free(text);
+    return error;
+}
+
 // Turns the command words into a request object; returns NULL with *out_error set.
 static cJSON *build_request(int argc, char **argv, const char **out_error) {
     cJSON *request = cJSON_CreateObject();
@@ -146,6 +182,8 @@ static cJSON *build_request(int argc, char **argv, const char **out_error) {
         }
         cJSON_AddStringToObject(request, "cmd", "potentiometer");
         cJSON_AddNumberToObject(request, "volts", volts);
+    } else if (strcmp(verb, "clock") == 0 && argc <= 3) {
+        *out_error = add_clock_fields(argc, argv, request);
     } else {
         *out_error = "ctl: unknown command or wrong arguments (see 'spheresim ctl --help')";
     }
@@ -216,7 +254,7 @@ int sim_cmd_ctl(int argc, char **argv) {
         return status;
     }
     const char *verb = argv[first];
-    if (is_one_of(verb, "status", "gpio", "sensor", "adc", "potentiometer", NULL)) {
+    if (is_one_of(verb, "status", "gpio", "sensor", "adc", "potentiometer", "clock", NULL)) {
         cJSON_DeleteItemFromObjectCaseSensitive(reply, "ok");
         char *pretty = cJSON_Print(reply);
         if (pretty != NULL) {

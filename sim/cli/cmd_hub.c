@@ -47,12 +47,15 @@ static const char hub_usage[] =
     "                              service API)\n"
     "  twin, method, c2d           drive the hub through its HTTP service API; see\n"
     "                              'spheresim hub twin --help'\n"
+    "  fault                       restart the broker, kick, drop, delay, throttle; see\n"
+    "                              'spheresim hub fault --help'\n"
     "  enrollment, dps             the local Device Provisioning Service's enrollments and\n"
     "                              registration credentials; see 'spheresim hub dps --help'\n"
     "\n"
-    "Every command takes --state-dir D (default $SPHERESIM_HOME/hub). --name sets the hub\n"
-    "name (default spheresim: spheresim.azure-devices.net); --san adds a server certificate\n"
-    "name. Device credentials come from the tenant CA in $SPHERESIM_HOME/tenant.\n";
+    "Every command takes --state-dir D (default $SPHERESIM_HOME/hub); only start creates a\n"
+    "hub there, the others fail when D holds none. --name sets the hub name (default\n"
+    "spheresim: spheresim.azure-devices.net); --san adds a server certificate name. Device\n"
+    "credentials come from the tenant CA in $SPHERESIM_HOME/tenant.\n";
 
 enum option_flag {
     OPT_STATE_DIR = 1 << 0,
@@ -255,6 +258,9 @@ static int hub_stop(const struct hub_args *args, const struct hub_paths *paths) 
     if (status != 0) {
         return status;
     }
+    if (!hub_store_state_exists(paths->state_dir)) {
+        return sim_cli_fail("hub stop: %s holds no hub (no " HUB_STORE_FILE ")", paths->state_dir);
+    }
     char err[512];
     enum hub_broker_result result = hub_broker_stop(paths->state_dir, err, sizeof err);
     if (result == HUB_BROKER_ERR_NOT_RUNNING) {
@@ -283,12 +289,15 @@ static int hub_status(const struct hub_args *args, const struct hub_paths *paths
     return info.running ? 0 : EXIT_NOT_RUNNING;
 }
 
-// Opens the hub database, creating the state directory if needed.
+// Opens the database of the hub in the state directory. Only `hub start` creates a hub: a
+// directory without one (a mistyped --state-dir) is an error, and nothing is created in it.
 static struct hub_store *open_store(const struct hub_paths *paths, const char *command) {
     char err[512];
     char db_path[PATH_MAX];
-    if (sim_fs_make_dirs(paths->state_dir, 0700, err, sizeof err) != 0) {
-        sim_cli_fail("hub %s: %s", command, err);
+    if (!hub_store_state_exists(paths->state_dir)) {
+        sim_cli_fail("hub %s: %s holds no hub (no " HUB_STORE_FILE
+                     "); 'spheresim hub start --state-dir %s' creates one",
+                     command, paths->state_dir, paths->state_dir);
         return NULL;
     }
     if (sim_cli_join(db_path, sizeof db_path, paths->state_dir, "/" HUB_STORE_FILE) != 0) {
@@ -553,10 +562,10 @@ static const char *find_verb(int argc, char **argv, int *out_at) {
 }
 
 // True for the verbs the HTTP service side handles (cmd_hub_service.c): serve, twin, method,
-// c2d, and telemetry when it follows or pages (this file reads telemetry from the database).
+// c2d, fault, and telemetry when it follows or pages (this file reads telemetry from the database).
 static bool is_service_verb(int argc, char **argv, const char *verb) {
     if (strcmp(verb, "serve") == 0 || strcmp(verb, "twin") == 0 || strcmp(verb, "method") == 0 ||
-        strcmp(verb, "c2d") == 0) {
+        strcmp(verb, "c2d") == 0 || strcmp(verb, "fault") == 0) {
         return true;
     }
     if (strcmp(verb, "telemetry") != 0) {

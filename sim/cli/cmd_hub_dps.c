@@ -192,8 +192,11 @@ static struct hub_enrollments *open_enrollments(const struct dps_args *args, con
     } else if (sim_cli_join(state_dir, sizeof state_dir, home, "/hub") != 0) {
         return NULL;
     }
-    if (sim_fs_make_dirs(state_dir, 0700, err, sizeof err) != 0) {
-        sim_cli_fail("hub %s: %s", command, err);
+    // Only `hub start` creates a hub; a mistyped --state-dir must not get a new, empty one.
+    if (!hub_store_state_exists(state_dir)) {
+        sim_cli_fail("hub %s: %s holds no hub (no " HUB_STORE_FILE
+                     "); 'spheresim hub start --state-dir %s' creates one",
+                     command, state_dir, state_dir);
         return NULL;
     }
     if (sim_cli_join(db_path, sizeof db_path, state_dir, "/" HUB_STORE_FILE) != 0) {

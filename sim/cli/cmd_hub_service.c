@@ -16,12 +16,13 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/cmd_hub_api.h"
+#include "cloud/hub_broker.h"
 #include "cloud/hub_service.h"
 #include "cloud/hub_service_client.h"
 #include "os/fs_util.h"
 
 #define MAX_STATE_FILE (64 * 1024)
-#define MAX_REPLY (64L * 1024 * 1024)
 #define MAX_PROPERTIES 64
 #define FOLLOW_INTERVAL_MS 200
 
@@ -242,6 +243,22 @@ static bool other_service_running(const char *state_dir, long *out_pid) {
     return kill((pid_t)pid, 0) == 0 || errno == EPERM;
 }
 
+// hub_service_restart_fn for the broker-restart fault; ctx is the state directory.
+static int restart_broker(void *ctx, bool kill_hard, char *err, size_t err_size) {
+    struct hub_broker_info *info = calloc(1, sizeof(*info));
+    if (info == NULL) {
+        snprintf(err, err_size, "out of memory");
+        return -1;
+    }
+    enum hub_broker_result result = hub_broker_restart(ctx, kill_hard, info, err, err_size);
+    if (result == HUB_BROKER_OK) {
+        fprintf(stderr, "spheresim: hub service: restarted the broker (%s), now pid %ld\n",
+                kill_hard ? "SIGKILL" : "SIGTERM", info->pid);
+    }
+    free(info);
+    return result == HUB_BROKER_OK ? 0 : -1;
+}
+
 int sim_cmd_hub_serve(int argc, char **argv) {
     struct verb_args args;
     int status =
@@ -312,7 +329,14 @@ int sim_cmd_hub_serve(int argc, char **argv) {
         sim_cli_fail("hub serve: cannot start the broker client");
         goto out;
     }
-    struct hub_service_options service_options = {.http_port = (int)http_port, .client = client};
+    // This process restarts the broker for the broker-restart fault: it is the one that
+    // outlives the broker, and it knows when its own client is connected again.
+    struct hub_service_options service_options = {
+        .http_port = (int)http_port,
+        .client = client,
+        .restart = restart_broker,
+        .restart_ctx = state_dir,
+    };
     if (hub_service_start(&service_options, &service) != 0) {
         sim_cli_fail("hub serve: cannot serve HTTP on 127.0.0.1:%ld", http_port);
         goto out;
@@ -344,164 +368,14 @@ out:
 
 // ---- the HTTP client verbs ----
 
-struct reply {
-    long status;
-    char *body;
-    size_t len;
-};
-
-static size_t collect(char *data, size_t size, size_t count, void *userdata) {
-    struct reply *reply = userdata;
-    size_t n = size * count;
-    if (reply->len + n > MAX_REPLY) {
-        return 0; /* makes curl fail the transfer */
-    }
-    char *grown = realloc(reply->body, reply->len + n + 1);
-    if (grown == NULL) {
-        return 0;
-    }
-    memcpy(grown + reply->len, data, n);
-    reply->body = grown;
-    reply->len += n;
-    reply->body[reply->len] = '\0';
-    return n;
-}
-
-struct api {
-    CURL *curl;
-    int port;
-    char verb[32]; /* "twin get", for error lines */
-};
-
-// Finds the service's port and sets up curl. Returns 0, or the exit status after reporting.
-static int api_open(const char *state_dir, const char *verb, struct api *api) {
-    memset(api, 0, sizeof(*api));
-    snprintf(api->verb, sizeof(api->verb), "%s", verb);
-    api->port = state_port(state_dir, "hub.json", "httpPort");
-    if (api->port == 0) {
-        api->port = state_port(state_dir, "service.json", "httpPort");
-    }
-    if (api->port == 0) {
-        return sim_cli_fail(
-            "hub %s: the hub in %s is not running (start it with 'spheresim hub "
-            "start')",
-            verb, state_dir);
-    }
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-    api->curl = curl_easy_init();
-    if (api->curl == NULL) {
-        return sim_cli_fail("hub %s: cannot set up libcurl", verb);
-    }
-    return 0;
-}
-
-static void api_close(struct api *api) {
-    curl_easy_cleanup(api->curl);
-    curl_global_cleanup();
-}
-
-// Escapes text for a URL path segment or query value into out. Returns 0, or -1 if it does not fit.
-static int escape(struct api *api, const char *text, char *out, size_t out_size) {
-    char *escaped = curl_easy_escape(api->curl, text, 0);
-    int n = escaped != NULL ? snprintf(out, out_size, "%s", escaped) : -1;
-    curl_free(escaped);
-    return n < 0 || (size_t)n >= out_size ? -1 : 0;
-}
-
-// One request. Returns 0 with reply filled (any HTTP status), or the exit status after reporting
-// a transport failure.
-static int api_call(struct api *api, const char *method, const char *path, const char *body,
-                    long timeout_s, struct reply *reply) {
-    char url[4096];
-    char err[CURL_ERROR_SIZE] = "";
-    memset(reply, 0, sizeof(*reply));
-    int n = snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", api->port, path);
-    if (n < 0 || (size_t)n >= sizeof(url)) {
-        return sim_cli_fail("hub %s: request too long", api->verb);
-    }
-    struct curl_slist *headers = curl_slist_append(NULL, "Content-Type: application/json");
-    headers = curl_slist_append(headers, "Expect:");
-    CURL *curl = api->curl;
-    curl_easy_reset(curl);
-    curl_easy_setopt(curl, CURLOPT_URL, url);
-    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
-    curl_easy_setopt(curl, CURLOPT_NOPROXY, "*"); /* never send loopback calls to a proxy */
-    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 5L);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT, timeout_s);
-    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, err);
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, reply);
-    if (body != NULL) {
-        curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
-        curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
-    }
-    CURLcode rc = curl_easy_perform(curl);
-    curl_slist_free_all(headers);
-    if (rc != CURLE_OK) {
-        free(reply->body);
-        memset(reply, 0, sizeof(*reply));
-        return sim_cli_fail("hub %s: cannot reach the hub service on 127.0.0.1:%d: %s", api->verb,
-                            api->port, err[0] != '\0' ? err : curl_easy_strerror(rc));
-    }
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &reply->status);
-    return 0;
-}
-
-static void print_body(const struct reply *reply, bool one_line) {
-    cJSON *doc = reply->body != NULL ? cJSON_Parse(reply->body) : NULL;
-    char *text = doc != NULL ? (one_line ? cJSON_PrintUnformatted(doc) : cJSON_Print(doc)) : NULL;
-    puts(text != NULL ? text : reply->body != NULL ? reply->body : "{}");
-    fflush(stdout);
-    free(text);
-    cJSON_Delete(doc);
-}
-
-// Reports a non-2xx reply with the hub's own words. Returns 1.
-static int report_refusal(const struct api *api, const struct reply *reply) {
-    cJSON *doc = reply->body != NULL ? cJSON_Parse(reply->body) : NULL;
-    const cJSON *text = cJSON_GetObjectItemCaseSensitive(doc, "ExceptionMessage");
-    if (!cJSON_IsString(text)) {
-        text = cJSON_GetObjectItemCaseSensitive(doc, "Message");
-    }
-    int status =
-        sim_cli_fail("hub %s: %s (HTTP %ld)", api->verb,
-                     cJSON_IsString(text) ? text->valuestring : "the hub refused", reply->status);
-    cJSON_Delete(doc);
-    return status;
-}
-
-// Sends one request and prints the JSON reply; 0 for a 2xx, 1 otherwise.
-static int call_and_print(struct api *api, const char *method, const char *path, cJSON *body,
-                          long timeout_s) {
-    char *text = body != NULL ? cJSON_PrintUnformatted(body) : NULL;
-    if (body != NULL && text == NULL) {
-        return sim_cli_fail("hub %s: out of memory", api->verb);
-    }
-    struct reply reply;
-    int status = api_call(api, method, path, text, timeout_s, &reply);
-    free(text);
-    if (status != 0) {
-        return status;
-    }
-    if (reply.status >= 200 && reply.status < 300) {
-        print_body(&reply, false);
-    } else {
-        status = report_refusal(api, &reply);
-    }
-    free(reply.body);
-    return status;
-}
-
-static int cmd_twin(const struct verb_args *args, struct api *api, const char *id) {
+static int cmd_twin(const struct verb_args *args, struct hub_api *api, const char *id) {
     char path[1024];
-    if (escape(api, id, path + 7, sizeof(path) - 7) != 0) {
+    if (hub_api_escape(api, id, path + 7, sizeof(path) - 7) != 0) {
         return sim_cli_fail("hub %s: device id too long", api->verb);
     }
     memcpy(path, "/twins/", 7);
     if (strcmp(args->pos[0], "get") == 0) {
-        return call_and_print(api, "GET", path, NULL, 30);
+        return hub_api_call_and_print(api, "GET", path, NULL, 30);
     }
     cJSON *patch = cJSON_Parse(args->pos[2]);
     if (!cJSON_IsObject(patch)) {
@@ -514,12 +388,12 @@ static int cmd_twin(const struct verb_args *args, struct api *api, const char *i
         cJSON_AddItemToObject(cJSON_AddObjectToObject(full, "properties"), "desired", patch);
         patch = full;
     }
-    int status = call_and_print(api, "PATCH", path, patch, 30);
+    int status = hub_api_call_and_print(api, "PATCH", path, patch, 30);
     cJSON_Delete(patch);
     return status;
 }
 
-static int cmd_method(const struct verb_args *args, struct api *api) {
+static int cmd_method(const struct verb_args *args, struct hub_api *api) {
     long timeout = 30;
     long connect_timeout = 0;
     if (args->timeout != NULL && !parse_long(args->timeout, 5, 300, &timeout)) {
@@ -535,7 +409,7 @@ static int cmd_method(const struct verb_args *args, struct api *api) {
     }
     char path[1024];
     char id[900];
-    if (escape(api, args->pos[0], id, sizeof(id)) != 0) {
+    if (hub_api_escape(api, args->pos[0], id, sizeof(id)) != 0) {
         cJSON_Delete(payload);
         return sim_cli_fail("hub method: device id too long");
     }
@@ -545,12 +419,12 @@ static int cmd_method(const struct verb_args *args, struct api *api) {
     cJSON_AddNumberToObject(body, "responseTimeoutInSeconds", (double)timeout);
     cJSON_AddNumberToObject(body, "connectTimeoutInSeconds", (double)connect_timeout);
     cJSON_AddItemToObject(body, "payload", payload);
-    int status = call_and_print(api, "POST", path, body, timeout + connect_timeout + 15);
+    int status = hub_api_call_and_print(api, "POST", path, body, timeout + connect_timeout + 15);
     cJSON_Delete(body);
     return status;
 }
 
-static int cmd_c2d(const struct verb_args *args, struct api *api) {
+static int cmd_c2d(const struct verb_args *args, struct hub_api *api) {
     long ttl = 0;
     if (args->ttl != NULL && !parse_long(args->ttl, 60, 172800, &ttl)) {
         return sim_cli_usage_error("hub c2d: --ttl must be 60-172800 seconds");
@@ -585,11 +459,11 @@ static int cmd_c2d(const struct verb_args *args, struct api *api) {
     char path[1024];
     char id[900];
     int status = 1;
-    if (escape(api, args->pos[0], id, sizeof(id)) != 0) {
+    if (hub_api_escape(api, args->pos[0], id, sizeof(id)) != 0) {
         status = sim_cli_fail("hub c2d: device id too long");
     } else {
         snprintf(path, sizeof(path), "/spheresim/devices/%s/messages", id);
-        status = call_and_print(api, "POST", path, body, 30);
+        status = hub_api_call_and_print(api, "POST", path, body, 30);
     }
     cJSON_Delete(body);
     return status;
@@ -603,7 +477,7 @@ static void on_interrupt(int signal_number) {
 
 // Prints each message of a telemetry page as one line; *after moves to the page's cursor.
 // Returns the number of messages, or -1 for a page without a usable cursor.
-static int print_page(const struct reply *reply, double *after) {
+static int print_page(const struct hub_api_reply *reply, double *after) {
     cJSON *doc = cJSON_Parse(reply->body != NULL ? reply->body : "");
     const cJSON *messages = cJSON_GetObjectItemCaseSensitive(doc, "messages");
     const cJSON *next = cJSON_GetObjectItemCaseSensitive(doc, "next");
@@ -626,7 +500,7 @@ static int print_page(const struct reply *reply, double *after) {
     return count;
 }
 
-static int cmd_telemetry(const struct verb_args *args, struct api *api) {
+static int cmd_telemetry(const struct verb_args *args, struct hub_api *api) {
     long after = 0;
     long limit = 100;
     if (args->after != NULL && !parse_long(args->after, 0, LONG_MAX, &after)) {
@@ -637,23 +511,23 @@ static int cmd_telemetry(const struct verb_args *args, struct api *api) {
     }
     char id[900];
     char path[1200];
-    if (escape(api, args->pos[0], id, sizeof(id)) != 0) {
+    if (hub_api_escape(api, args->pos[0], id, sizeof(id)) != 0) {
         return sim_cli_fail("hub telemetry: device id too long");
     }
     if (!args->follow) {
         snprintf(path, sizeof(path), "/spheresim/telemetry?deviceId=%s&after=%ld&limit=%ld", id,
                  after, limit);
-        return call_and_print(api, "GET", path, NULL, 30);
+        return hub_api_call_and_print(api, "GET", path, NULL, 30);
     }
     struct sigaction action = {.sa_handler = on_interrupt};
     sigaction(SIGINT, &action, NULL); /* no SA_RESTART: Ctrl-C cuts the sleep short */
     sigaction(SIGTERM, &action, NULL);
     double cursor = (double)after;
     while (!interrupted) {
-        struct reply reply;
+        struct hub_api_reply reply;
         snprintf(path, sizeof(path), "/spheresim/telemetry?deviceId=%s&after=%.0f&limit=%ld", id,
                  cursor, limit);
-        int status = api_call(api, "GET", path, NULL, 30, &reply);
+        int status = hub_api_call(api, "GET", path, NULL, 30, &reply);
         if (status != 0) {
             return status;
         }
@@ -666,7 +540,7 @@ static int cmd_telemetry(const struct verb_args *args, struct api *api) {
             }
         } else if (reply.status != 503) {
             /* 503 is a broker restart in progress: keep following */
-            status = report_refusal(api, &reply);
+            status = hub_api_report_refusal(api, &reply);
             free(reply.body);
             return status;
         }
@@ -686,6 +560,9 @@ int sim_cmd_hub_service(int argc, char **argv) {
     const char *verb = argv[0];
     if (strcmp(verb, "serve") == 0) {
         return sim_cmd_hub_serve(argc, argv);
+    }
+    if (strcmp(verb, "fault") == 0) {
+        return sim_cmd_hub_fault(argc, argv);
     }
     const char *allowed = NULL;
     int min_words = 0;
@@ -730,9 +607,9 @@ int sim_cmd_hub_service(int argc, char **argv) {
     char label[32];
     snprintf(label, sizeof(label), "%s%s%s", verb, strcmp(verb, "twin") == 0 ? " " : "",
              strcmp(verb, "twin") == 0 ? args.pos[0] : "");
-    struct api api;
-    if ((status = api_open(state_dir, label, &api)) != 0) {
-        api_close(&api);
+    struct hub_api api;
+    if ((status = hub_api_open(state_dir, label, &api)) != 0) {
+        hub_api_close(&api);
         return status;
     }
     if (strcmp(verb, "twin") == 0) {
@@ -744,6 +621,6 @@ int sim_cmd_hub_service(int argc, char **argv) {
     } else {
         status = cmd_telemetry(&args, &api);
     }
-    api_close(&api);
+    hub_api_close(&api);
     return status;
 }

@@ -14,9 +14,11 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/run_hub.h"
 #include "os/fs_util.h"
 #include "os/hwdef.h"
 #include "os/supervisor.h"
+#include "os/update_agent.h"
 
 static const char run_usage[] =
     "usage: spheresim run APP_DIR_OR_BINARY [options]\n"
@@ -34,6 +36,15 @@ static const char run_usage[] =
     "  --device-dir D    the device's state directory (default $SPHERESIM_HOME/devices/default)\n"
     "  --once            run the app once; exit with its exit code, or 128+signal\n"
     "  --network-down    boot with the network down\n"
+    "  --hub local|HOSTNAME\n"
+    "                    local: use (and start if needed) the local hub, register the device\n"
+    "                    and map <hub>.azure-devices.net and the DPS host to it; HOSTNAME: a\n"
+    "                    real hub, names resolve with real DNS (default: neither)\n"
+    "  --hub-state-dir D the local hub's state directory (default $SPHERESIM_HOME/hub)\n"
+    "  --map-host NAME[:PORT]=ADDRESS[:PORT]\n"
+    "                    resolve NAME to a loopback endpoint (repeatable; ADDRESS in 127/8)\n"
+    "  --clock-rate N    run device time N times as fast as real time "
+    "(0.001-1000000)\n" SIM_UPDATE_RUN_USAGE
     "  --debug           log every device-bus request\n"
     "  --help            show this help\n";
 
@@ -46,6 +57,12 @@ struct run_options {
     bool once;
     bool network_down;
     bool debug;
+    const char *hub;
+    const char *hub_state_dir;
+    const char *map_hosts[SIM_NET_MAX_HOSTS];
+    size_t map_host_count;
+    double clock_rate;
+    struct sim_update_config update;
 };
 
 static int parse_options(int argc, char **argv, struct run_options *out, bool *out_help) {
@@ -56,15 +73,29 @@ static int parse_options(int argc, char **argv, struct run_options *out, bool *o
         {"once", no_argument, NULL, 'o'},
         {"network-down", no_argument, NULL, 'n'},
         {"debug", no_argument, NULL, 'g'},
+        {"hub", required_argument, NULL, 'H'},
+        {"hub-state-dir", required_argument, NULL, 'S'},
+        {"map-host", required_argument, NULL, 'M'},
+        {"clock-rate", required_argument, NULL, 'r'},
         {"help", no_argument, NULL, 'h'},
+        SIM_UPDATE_RUN_OPTIONS,
         {NULL, 0, NULL, 0},
     };
-    *out = (struct run_options){.board = "mt3620_rdb"};
+    *out = (struct run_options){.board = "mt3620_rdb", .clock_rate = 1};
+    sim_update_config_init(&out->update);
     *out_help = false;
     opterr = 0;
     optind = 1;
     int opt;
     while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
+        if (opt >= SIM_UPDATE_OPTION_BASE &&
+            opt < SIM_UPDATE_OPTION_BASE + SIM_UPDATE_OPTION_COUNT) {
+            char err[256];
+            if (sim_update_config_option(&out->update, opt, optarg, err, sizeof(err)) != 0) {
+                return sim_cli_usage_error("run: %s", err);
+            }
+            continue;
+        }
         switch (opt) {
             case 'm':
                 out->manifest = optarg;
@@ -84,6 +115,25 @@ static int parse_options(int argc, char **argv, struct run_options *out, bool *o
             case 'g':
                 out->debug = true;
                 break;
+            case 'r':
+                if (sim_clock_parse_rate(optarg, &out->clock_rate) != SIM_CLOCK_OK) {
+                    return sim_cli_usage_error(
+                        "run: --clock-rate '%s' is not a rate from 0.001 to 1000000", optarg);
+                }
+                break;
+            case 'H':
+                out->hub = optarg;
+                break;
+            case 'S':
+                out->hub_state_dir = optarg;
+                break;
+            case 'M':
+                if (out->map_host_count == SIM_NET_MAX_HOSTS) {
+                    return sim_cli_usage_error("run: at most %d --map-host options",
+                                               SIM_NET_MAX_HOSTS);
+                }
+                out->map_hosts[out->map_host_count++] = optarg;
+                break;
             case 'h':
                 *out_help = true;
                 return 0;
@@ -95,8 +145,38 @@ static int parse_options(int argc, char **argv, struct run_options *out, bool *o
     if (optind != argc - 1) {
         return sim_cli_usage_error("run: expected one APP_DIR_OR_BINARY (see --help)");
     }
+    if (out->hub_state_dir != NULL && (out->hub == NULL || strcmp(out->hub, "local") != 0)) {
+        return sim_cli_usage_error("run: --hub-state-dir goes with --hub local");
+    }
+    if (out->hub != NULL && !sim_run_hub_valid(out->hub)) {
+        return sim_cli_usage_error("run: --hub expects 'local' or a host name, not '%s'", out->hub);
+    }
+    // Checked here, before anything is created on disk; applied in prepare_network.
+    static struct sim_net_policy scratch;
+    sim_net_policy_init(&scratch);
+    char err[512];
+    for (size_t i = 0; i < out->map_host_count; i++) {
+        if (sim_net_policy_map_text(&scratch, out->map_hosts[i], err, sizeof(err)) != SIM_NET_OK) {
+            return sim_cli_usage_error("run: --map-host %s", err);
+        }
+    }
     out->target = argv[optind];
     return 0;
+}
+
+// The device's host map from --map-host, then the hub's names and trust root from --hub.
+static int prepare_network(const struct run_options *opts, struct sim_device *device,
+                           const char *home) {
+    sim_net_policy_init(&device->net);
+    char err[512];
+    for (size_t i = 0; i < opts->map_host_count; i++) {
+        if (sim_net_policy_map_text(&device->net, opts->map_hosts[i], err, sizeof(err)) !=
+            SIM_NET_OK) {
+            return sim_cli_usage_error("run: --map-host %s", err);
+        }
+    }
+    return opts->hub != NULL ? sim_run_hub_prepare(device, home, opts->hub, opts->hub_state_dir)
+                             : 0;
 }
 
 static int copy_path(char *out, size_t out_size, const char *text) {
@@ -233,6 +313,7 @@ int sim_cmd_run(int argc, char **argv) {
     char log_path[PATH_MAX];
     sim_device_path(&device, "logs/device.log", log_path, sizeof(log_path));
     sim_clock_init(&device.clock);
+    sim_clock_set_rate(&device.clock, opts.clock_rate);  // checked by parse_options
     setvbuf(stdout, NULL, _IOLBF, 0);
     if (sim_device_log_open(&device.log, log_path, stdout, &device.clock) != 0) {
         return sim_cli_fail("run: %s: %s", log_path, strerror(errno));
@@ -241,11 +322,30 @@ int sim_cmd_run(int argc, char **argv) {
         .link_up = !opts.network_down, .interface_enabled = true, .time_sync_enabled = true};
     device.sysevent_fd = -1;
     device.debug = opts.debug;
+    // The app becomes the installed (factory) image in an A/B slot, which the device runs from.
+    static struct sim_update_agent *update_agent;
+    const char *hw_path = opts.hardware_definition != NULL
+                              ? opts.hardware_definition
+                              : sim_hwdef_default_for_board(opts.board);
+    char update_err[1024];
+    if (sim_update_config_finish(&opts.update, home, hw_path, update_err, sizeof(update_err)) !=
+            0 ||
+        sim_update_agent_prepare(&update_agent, &device, &opts.update, update_err,
+                                 sizeof(update_err)) != 0) {
+        sim_device_log_close(&device.log);
+        return sim_cli_fail("run: %s", update_err);
+    }
+    if ((status = prepare_network(&opts, &device, home)) != 0) {
+        sim_update_agent_free(update_agent);
+        sim_device_log_close(&device.log);
+        return status;
+    }
     char ctl_path[PATH_MAX];
     sim_device_path(&device, "ctl.sock", ctl_path, sizeof(ctl_path));
     sim_device_log_os(&device.log, "device %s: app %s, state in %s", device.device_id,
                       device.executable, device.dir);
     status = sim_supervisor_run(&supervisor, &device, opts.once, ctl_path);
+    sim_update_agent_free(update_agent);
     sim_device_log_close(&device.log);
     return status;
 }

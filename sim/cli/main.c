@@ -14,7 +14,10 @@ static const char usage[] =
     "  ctl --device-dir D ...  drive a running device (status, buttons, network, power)\n"
     "  hub start|stop|status   run the local IoT Hub; hub device, hub telemetry\n"
     "  image pack|sign|inspect build, sign and check signed image packages\n"
+    "  deploy IMAGE --device ID|--group G\n"
+    "                          deploy an image package through the local update service\n"
     "  reports                 a device's failure report (exits, crashes, reboots, updates)\n"
+    "  scenario FILE...        run fault-injection scenarios (JUnit XML, JSON trace)\n"
     "\n"
     "Run 'spheresim <command> --help' for a command's options.\n";
 
@@ -41,6 +44,12 @@ int main(int argc, char **argv) {
     }
     if (strcmp(verb, "image") == 0) {
         return sim_cmd_image(argc - 1, argv + 1);
+    }
+    if (strcmp(verb, "scenario") == 0) {
+        return sim_cmd_scenario(argc - 1, argv + 1);
+    }
+    if (strcmp(verb, "deploy") == 0) {
+        return sim_cmd_deploy(argc - 1, argv + 1);
     }
     return sim_cli_usage_error("unknown command '%s' (try 'spheresim --help')", verb);
 }

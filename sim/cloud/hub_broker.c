@@ -29,11 +29,8 @@
 #include "os/fs_util.h"
 #include "os/identity.h"
 
-#define READY_TIMEOUT_MS 10000
 #define STOP_TERM_MS 5000
 #define STOP_KILL_MS 2000
-#define POLL_MS 50
-#define LOG_TAIL_BYTES 4096
 // 256 KB of telemetry plus the longest topic and the MQTT header: bigger packets are not
 // telemetry the hub could take, so the broker drops the connection before reading them.
 #define MAX_PACKET_BYTES (256 * 1024 + 65536 + 1024)
@@ -49,12 +46,6 @@ __attribute__((format(printf, 3, 4))) static void set_err(char *err, size_t err_
 static bool join(char *out, size_t out_size, const char *dir, const char *name) {
     int n = snprintf(out, out_size, "%s/%s", dir, name);
     return n >= 0 && (size_t)n < out_size;
-}
-
-static void sleep_ms(long ms) {
-    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
-    }
 }
 
 // mosquitto.conf has no quoting: a value runs to the end of the line, and some options split on
@@ -259,69 +250,9 @@ static int probe_port(int port) {
     return result;
 }
 
-// True when something listens on 127.0.0.1:port. Read from /proc/net/tcp rather than by
-// connecting, which would leave a failed TLS handshake in the broker log at every start.
-static bool port_listening(int port) {
-    FILE *f = fopen("/proc/net/tcp", "re");
-    if (f == NULL) {
-        return false;
-    }
-    char line[512];
-    char want[32];
-    snprintf(want, sizeof want, "0100007F:%04X", (unsigned)port);
-    bool found = false;
-    while (!found && fgets(line, sizeof line, f) != NULL) {
-        char local[64];
-        char remote[64];
-        unsigned state = 0;
-        // "  sl  local_address rem_address   st ..." — state 0A is LISTEN.
-        if (sscanf(line, " %*d: %63s %63s %x", local, remote, &state) == 3 &&
-            strcmp(local, want) == 0 && state == 0x0A) {
-            found = true;
-        }
-    }
-    fclose(f);
-    return found;
-}
-
-// Finds an executable: env override, then PATH, then the sbin directories Debian installs
-// daemons in (often missing from a user's PATH).
-static bool find_mosquitto(char *out, size_t out_size) {
-    const char *override = getenv("SPHERESIM_MOSQUITTO");
-    if (override != NULL && override[0] != '\0') {
-        snprintf(out, out_size, "%s", override);
-        return access(out, X_OK) == 0;
-    }
-    const char *path = getenv("PATH");
-    char dirs[4096];
-    snprintf(dirs, sizeof dirs, "%s:/usr/sbin:/usr/local/sbin:/sbin", path != NULL ? path : "");
-    char *save = NULL;
-    for (char *dir = strtok_r(dirs, ":", &save); dir != NULL; dir = strtok_r(NULL, ":", &save)) {
-        if (dir[0] != '\0' && join(out, out_size, dir, "mosquitto") && access(out, X_OK) == 0) {
-            return true;
-        }
-    }
-    return false;
-}
-
-static bool find_module(const char *env_name, const char *built_path, char *out, size_t out_size) {
-    const char *override = getenv(env_name);
-    const char *path = override != NULL && override[0] != '\0' ? override : built_path;
-    int n = snprintf(out, out_size, "%s", path);
-    return n >= 0 && (size_t)n < out_size && access(out, R_OK) == 0;
-}
-
-struct launch {
-    char mosquitto[PATH_MAX];
-    char plugin[PATH_MAX];
-    char preload[PATH_MAX];
-    char tenant_dir[PATH_MAX];
-    char pki_dir[PATH_MAX];
-};
-
 static enum hub_broker_result write_config(const struct hub_broker_info *info,
-                                           const struct launch *launch, bool verbose, char *err,
-                                           size_t err_size) {
+                                           const struct hub_broker_launch *launch, bool verbose,
+                                           char *err, size_t err_size) {
     const struct passwd *pw = getpwuid(geteuid());
     const char *paths[] = {info->state_dir, launch->plugin, launch->pki_dir, info->tenant_ca_path,
                            pw != NULL ? pw->pw_name : ""};
@@ -376,124 +307,6 @@ static enum hub_broker_result write_config(const struct hub_broker_info *info,
     return HUB_BROKER_OK;
 }
 
-#ifndef SPHERESIM_HUB_ASAN_RUNTIME
-#define SPHERESIM_HUB_ASAN_RUNTIME ""
-#endif
-
-// LD_PRELOAD for the broker: the sanitizer runtime when this build is instrumented (the plugin
-// then is too, and the runtime must load first), whatever the caller preloads, and the TLS shim.
-static void build_preload(const struct launch *launch, char *out, size_t out_size) {
-    const char *runtime = SPHERESIM_HUB_ASAN_RUNTIME;
-    const char *existing = getenv("LD_PRELOAD");
-    if (existing == NULL) {
-        existing = "";
-    }
-    snprintf(out, out_size, "%s%s%s%s%s", runtime, runtime[0] != '\0' ? " " : "", existing,
-             existing[0] != '\0' ? " " : "", launch->preload);
-}
-
-#ifdef SPHERESIM_HUB_LSAN_SUPPRESSIONS
-// Adds an option to a sanitizer's options variable, keeping what the caller set.
-static void add_sanitizer_option(const char *variable, const char *option) {
-    const char *existing = getenv(variable);
-    char value[1024];
-    int n = snprintf(value, sizeof value, "%s%s%s", existing != NULL ? existing : "",
-                     existing != NULL && existing[0] != '\0' ? ":" : "", option);
-    if (n > 0 && (size_t)n < sizeof value) {
-        setenv(variable, value, 1);
-    }
-}
-#endif
-
-static pid_t spawn(const struct hub_broker_info *info, const struct launch *launch, char *err,
-                   size_t err_size) {
-    char preload[3 * PATH_MAX];
-    build_preload(launch, preload, sizeof preload);
-    pid_t pid = hub_daemon_fork(info->log_path, err, err_size);
-    if (pid < 0) {
-        return -1;
-    }
-    if (pid == 0) {
-        setenv("LD_PRELOAD", preload, 1);
-#ifdef SPHERESIM_HUB_LSAN_SUPPRESSIONS
-        // Instrumented builds: leaks of the broker itself (listed in the file) must not fail the
-        // plugin's tests; telling them apart takes full stacks through the uninstrumented broker.
-        add_sanitizer_option("LSAN_OPTIONS", "suppressions=" SPHERESIM_HUB_LSAN_SUPPRESSIONS);
-        add_sanitizer_option("ASAN_OPTIONS", "fast_unwind_on_malloc=0");
-#endif
-        char *const argv[] = {"mosquitto", "-c", (char *)info->config_path, NULL};
-        execv(launch->mosquitto, argv);
-        dprintf(STDERR_FILENO, "spheresim: cannot run %s: %s\n", launch->mosquitto,
-                strerror(errno));
-        _exit(127);
-    }
-    return pid;
-}
-
-// Waits until the broker's port accepts a connection. 1 = ready, 0 = the broker exited, -1 =
-// timed out (the broker is still running).
-static int wait_ready(pid_t pid, int port) {
-    for (long waited = 0; waited < READY_TIMEOUT_MS; waited += POLL_MS) {
-        int status;
-        if (waitpid(pid, &status, WNOHANG) == pid) {
-            return 0;
-        }
-        if (port_listening(port)) {
-            // Another program on the port would accept too; make sure ours did not die binding.
-            sleep_ms(POLL_MS);
-            return waitpid(pid, &status, WNOHANG) == pid ? 0 : 1;
-        }
-        sleep_ms(POLL_MS);
-    }
-    return -1;
-}
-
-// The last lines the broker wrote since offset, joined with " | ", for a one-line error.
-static void log_tail(const char *log_path, off_t offset, char *out, size_t out_size) {
-    out[0] = '\0';
-    int fd = open(log_path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        return;
-    }
-    struct stat st;
-    char buf[LOG_TAIL_BYTES + 1];
-    ssize_t len = 0;
-    if (fstat(fd, &st) == 0 && st.st_size > offset) {
-        off_t start = st.st_size - offset > LOG_TAIL_BYTES ? st.st_size - LOG_TAIL_BYTES : offset;
-        len = pread(fd, buf, LOG_TAIL_BYTES, start);
-    }
-    close(fd);
-    if (len <= 0) {
-        return;
-    }
-    buf[len] = '\0';
-    // Keep the last three non-empty lines.
-    const char *lines[3] = {NULL, NULL, NULL};
-    char *save = NULL;
-    for (char *line = strtok_r(buf, "\n", &save); line != NULL;
-         line = strtok_r(NULL, "\n", &save)) {
-        lines[0] = lines[1];
-        lines[1] = lines[2];
-        lines[2] = line;
-    }
-    size_t used = 0;
-    for (int i = 0; i < 3; i++) {
-        if (lines[i] == NULL || used >= out_size) {
-            continue;
-        }
-        int n = snprintf(out + used, out_size - used, "%s%s", used > 0 ? " | " : "", lines[i]);
-        if (n < 0) {
-            break;
-        }
-        used += (size_t)n;
-    }
-}
-
-static void stop_pid(pid_t pid) {
-    kill(pid, SIGKILL);
-    waitpid(pid, NULL, 0);
-}
-
 static enum hub_broker_result write_state(const struct hub_broker_info *info, char *err,
                                           size_t err_size) {
     char path[PATH_MAX];
@@ -521,8 +334,9 @@ static enum hub_broker_result write_state(const struct hub_broker_info *info, ch
 
 // Everything before the first spawn: directories, CA files, database schema, executables.
 static enum hub_broker_result prepare(const struct hub_broker_options *options,
-                                      struct hub_broker_info *info, struct launch *launch,
-                                      char *err, size_t err_size) {
+                                      struct hub_broker_info *info,
+                                      struct hub_broker_launch *launch, char *err,
+                                      size_t err_size) {
     const char *names[HUB_PKI_MAX_NAMES] = {"localhost", "127.0.0.1", info->hub_hostname,
                                             HUB_BROKER_DPS_HOST};
     size_t count = 4;
@@ -549,33 +363,12 @@ static enum hub_broker_result prepare(const struct hub_broker_options *options,
     if (token != HUB_BROKER_OK) {
         return token;
     }
-    if (!find_mosquitto(launch->mosquitto, sizeof launch->mosquitto)) {
-        set_err(err, err_size, "mosquitto not found in PATH or /usr/sbin (apt install mosquitto)");
-        return HUB_BROKER_ERR_START;
-    }
-    if (!find_module("SPHERESIM_HUB_PLUGIN", SPHERESIM_HUB_PLUGIN_PATH, launch->plugin,
-                     sizeof launch->plugin)) {
-        set_err(err, err_size,
-                "hub plugin %s not found (build target spheresim_hub, or set "
-                "SPHERESIM_HUB_PLUGIN)",
-                launch->plugin);
-        return HUB_BROKER_ERR_START;
-    }
-    if (!find_module("SPHERESIM_HUB_TLS_PRELOAD", SPHERESIM_HUB_TLS_PRELOAD_PATH, launch->preload,
-                     sizeof launch->preload) ||
-        !conf_safe(launch->preload)) {
-        set_err(err, err_size,
-                "TLS preload %s not found or unusable (build target "
-                "spheresim_hub_tls, or set SPHERESIM_HUB_TLS_PRELOAD)",
-                launch->preload);
-        return HUB_BROKER_ERR_START;
-    }
-    return HUB_BROKER_OK;
+    return hub_broker_find_programs(launch, err, err_size);
 }
 
 static enum hub_broker_result launch_broker(const struct hub_broker_options *options,
                                             struct hub_broker_info *info,
-                                            const struct launch *launch, char *err,
+                                            const struct hub_broker_launch *launch, char *err,
                                             size_t err_size) {
     int previous_port = info->port;
     // An explicit port is used as is; otherwise the previous one keeps existing device
@@ -599,21 +392,21 @@ static enum hub_broker_result launch_broker(const struct hub_broker_options *opt
         }
         struct stat st;
         off_t log_offset = stat(info->log_path, &st) == 0 ? st.st_size : 0;
-        pid_t pid = spawn(info, launch, err, err_size);
+        pid_t pid = hub_broker_spawn(info, launch, err, err_size);
         if (pid < 0) {
             return HUB_BROKER_ERR_START;
         }
-        int ready = wait_ready(pid, port);
+        int ready = hub_broker_wait_ready(pid, port);
         if (ready == 1) {
             info->pid = pid;
             info->running = true;
             return HUB_BROKER_OK;
         }
         if (ready < 0) {
-            stop_pid(pid);
+            hub_broker_kill_wait(pid);
         }
         char tail[1024];
-        log_tail(info->log_path, log_offset, tail, sizeof tail);
+        hub_broker_log_tail(info->log_path, log_offset, tail, sizeof tail);
         bool port_race = strstr(tail, "in use") != NULL && options->port == 0;
         if (!port_race || attempt == 1) {
             set_err(err, err_size, "mosquitto did not start%s: %s", ready < 0 ? " within 10 s" : "",
@@ -670,7 +463,7 @@ enum hub_broker_result hub_broker_start(const struct hub_broker_options *options
     if (lock_fd < 0) {
         return HUB_BROKER_ERR_IO;
     }
-    struct launch *launch = calloc(1, sizeof *launch);
+    struct hub_broker_launch *launch = calloc(1, sizeof *launch);
     enum hub_broker_result result = HUB_BROKER_ERR_IO;
     if (launch == NULL) {
         set_err(err, err_size, "out of memory");
@@ -708,24 +501,13 @@ enum hub_broker_result hub_broker_start(const struct hub_broker_options *options
         result = write_state(out_info, err, err_size);
     }
     if (result != HUB_BROKER_OK && !*out_already_running) {
-        stop_pid((pid_t)out_info->pid);
+        hub_broker_kill_wait((pid_t)out_info->pid);
         out_info->running = false;
     }
 out:
     free(launch);
     close(lock_fd);
     return result;
-}
-
-static bool wait_gone(long pid, const char *config_path, long timeout_ms) {
-    for (long waited = 0; waited < timeout_ms; waited += POLL_MS) {
-        waitpid((pid_t)pid, NULL, WNOHANG);  // reaps it if this process happens to be the parent
-        if (!hub_broker_process_alive(pid, config_path)) {
-            return true;
-        }
-        sleep_ms(POLL_MS);
-    }
-    return !hub_broker_process_alive(pid, config_path);
 }
 
 enum hub_broker_result hub_broker_stop(const char *state_dir, char *err, size_t err_size) {
@@ -737,6 +519,12 @@ enum hub_broker_result hub_broker_stop(const char *state_dir, char *err, size_t 
     int lock_fd = -1;
     enum hub_broker_result result = hub_broker_query(state_dir, NULL, info, err, err_size);
     if (result != HUB_BROKER_OK) {
+        goto out;
+    }
+    // Nothing to stop, and no lock file to leave behind in a directory that is not a hub's.
+    if (!hub_store_state_exists(state_dir)) {
+        set_err(err, err_size, "%s holds no hub", state_dir);
+        result = HUB_BROKER_ERR_NOT_RUNNING;
         goto out;
     }
     lock_fd = lock_state_dir(state_dir, err, err_size);
@@ -761,9 +549,9 @@ enum hub_broker_result hub_broker_stop(const char *state_dir, char *err, size_t 
         goto out;
     }
     kill((pid_t)pid, SIGTERM);
-    if (!wait_gone(pid, info->config_path, STOP_TERM_MS)) {
+    if (!hub_broker_wait_gone(pid, info->config_path, STOP_TERM_MS)) {
         kill((pid_t)pid, SIGKILL);
-        if (!wait_gone(pid, info->config_path, STOP_KILL_MS)) {
+        if (!hub_broker_wait_gone(pid, info->config_path, STOP_KILL_MS)) {
             set_err(err, err_size, "broker %ld did not exit after SIGKILL", pid);
             result = HUB_BROKER_ERR_IO;
             goto out;
@@ -775,5 +563,85 @@ out:
         close(lock_fd);
     }
     free(info);
+    return result;
+}
+
+enum hub_broker_result hub_broker_restart(const char *state_dir, bool kill_hard,
+                                          struct hub_broker_info *out_info, char *err,
+                                          size_t err_size) {
+    struct hub_broker_launch *launch = calloc(1, sizeof *launch);
+    char canonical[PATH_MAX];
+    int lock_fd = -1;
+    enum hub_broker_result result = HUB_BROKER_ERR_IO;
+    if (launch == NULL) {
+        set_err(err, err_size, "out of memory");
+        goto out;
+    }
+    if (!hub_store_state_exists(state_dir) || realpath(state_dir, canonical) == NULL) {
+        set_err(err, err_size, "%s holds no hub", state_dir);
+        result = HUB_BROKER_ERR_NOT_RUNNING;
+        goto out;
+    }
+    // Under the lock `hub start` and `hub stop` take, so neither sees a broker half restarted.
+    lock_fd = lock_state_dir(canonical, err, err_size);
+    if (lock_fd < 0) {
+        goto out;
+    }
+    result = hub_broker_query(canonical, NULL, out_info, err, err_size);
+    if (result != HUB_BROKER_OK) {
+        goto out;
+    }
+    if (!out_info->running) {
+        set_err(err, err_size, "the hub in %s is not running", canonical);
+        result = HUB_BROKER_ERR_NOT_RUNNING;
+        goto out;
+    }
+    // Found before the old broker goes, so a missing program leaves the hub as it was.
+    result = hub_broker_find_programs(launch, err, err_size);
+    if (result != HUB_BROKER_OK) {
+        goto out;
+    }
+    // SIGTERM lets the plugin move the telemetry journal into hub.db; SIGKILL is a crash, after
+    // which the new broker replays the journal.
+    long old_pid = out_info->pid;
+    kill((pid_t)old_pid, kill_hard ? SIGKILL : SIGTERM);
+    if (!hub_broker_wait_gone(old_pid, out_info->config_path, STOP_TERM_MS)) {
+        kill((pid_t)old_pid, SIGKILL);
+        if (!hub_broker_wait_gone(old_pid, out_info->config_path, STOP_KILL_MS)) {
+            set_err(err, err_size, "broker %ld did not exit after SIGKILL", old_pid);
+            result = HUB_BROKER_ERR_IO;
+            goto out;
+        }
+    }
+    out_info->running = false;
+    out_info->pid = 0;
+    // The same mosquitto.conf, so the same port, certificates and plugin options.
+    struct stat st;
+    off_t log_offset = stat(out_info->log_path, &st) == 0 ? st.st_size : 0;
+    pid_t pid = hub_broker_spawn(out_info, launch, err, err_size);
+    if (pid < 0) {
+        result = HUB_BROKER_ERR_START;
+        goto out;
+    }
+    int ready = hub_broker_wait_ready(pid, out_info->port);
+    if (ready != 1) {
+        if (ready < 0) {
+            hub_broker_kill_wait(pid);
+        }
+        char tail[1024];
+        hub_broker_log_tail(out_info->log_path, log_offset, tail, sizeof tail);
+        set_err(err, err_size, "mosquitto did not start again on port %d%s: %s", out_info->port,
+                ready < 0 ? " within 10 s" : "", tail[0] != '\0' ? tail : "(no log output)");
+        result = HUB_BROKER_ERR_START;
+        goto out;
+    }
+    out_info->pid = pid;
+    out_info->running = true;
+    result = write_state(out_info, err, err_size);
+out:
+    if (lock_fd >= 0) {
+        close(lock_fd);
+    }
+    free(launch);
     return result;
 }

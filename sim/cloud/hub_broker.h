@@ -76,8 +76,20 @@ enum hub_broker_result hub_broker_start(const struct hub_broker_options *options
                                         char *err, size_t err_size);
 
 // Stops the HTTP service process, then the broker: SIGTERM, then SIGKILL after 5 s.
-// ERR_NOT_RUNNING if no broker was running (a stale pid file is removed).
+// ERR_NOT_RUNNING if no broker was running (a stale pid file is removed) or state_dir holds no
+// hub (then nothing is created in it).
 enum hub_broker_result hub_broker_stop(const char *state_dir, char *err, size_t err_size);
+
+// Restarts the running broker of state_dir with the configuration it was started with (the same
+// port, certificates and plugin), keeping every state hub.db holds; the broker's own sessions go,
+// so connected clients see their connection drop and must reconnect. kill_hard stops the old
+// broker with SIGKILL (a crash: the next start replays the telemetry journal) instead of SIGTERM
+// (SIGKILL after 5 s). Returns once the new broker listens, with out_info describing it.
+// ERR_NOT_RUNNING when no broker runs (or state_dir holds no hub); ERR_START when the new one did
+// not come up (then none runs, and err ends with the tail of broker.log); ERR_IO otherwise.
+enum hub_broker_result hub_broker_restart(const char *state_dir, bool kill_hard,
+                                          struct hub_broker_info *out_info, char *err,
+                                          size_t err_size);
 
 // Describes the hub in state_dir from hub.json and the pid file, whether or not it runs. A hub
 // never started gets the default name and tenant_dir's CA. ERR_IO only if state_dir is unusable.

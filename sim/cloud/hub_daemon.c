@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -32,5 +33,13 @@ pid_t hub_daemon_fork(const char *log_path, char *err, size_t err_size) {
     }
     dup2(log_fd, STDOUT_FILENO);
     dup2(log_fd, STDERR_FILENO);
+    // A parent such as the HTTP service process (which restarts the broker) holds sockets, and
+    // blocks or ignores signals for its own threads: the child gets none of that, so `hub stop`'s
+    // SIGTERM reaches it and no connection of the parent's lives on in it.
+    close_range(3, ~0U, 0);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    signal(SIGPIPE, SIG_DFL);
     return 0;
 }

@@ -9,5 +9,7 @@
 
 // Forks. In the parent returns the child's pid, or -1 with a one-line reason in err (the log
 // can't be opened, fork failed). In the child returns 0 after it has become a session leader
-// with stdin on /dev/null and stdout/stderr appended to log_path; the caller then execs.
+// with stdin on /dev/null, stdout/stderr appended to log_path, no other file descriptors, no
+// blocked signals and SIGPIPE at its default; the caller then execs (and only execs: the parent
+// may have threads).
 pid_t hub_daemon_fork(const char *log_path, char *err, size_t err_size);

@@ -120,7 +120,10 @@ const char *hub_json_string(const cJSON *request, const char *name) {
 }
 
 int hub_engine_c2d_schedule(struct hub_engine *e, const char *device_id) {
-    struct hub_device_list *list = &e->c2d_due;
+    return hub_device_list_add(&e->c2d_due, device_id);
+}
+
+int hub_device_list_add(struct hub_device_list *list, const char *device_id) {
     for (size_t i = 0; i < list->count; i++) {
         if (strcmp(list->ids[i], device_id) == 0) {
             return 0;
@@ -187,6 +190,7 @@ int hub_engine_open(const struct hub_engine_options *options, struct hub_engine 
         return -1;
     }
     e->io = options->io;
+    e->c2d_acks = options->c2d_acks;
     hub_method_calls_init(&e->calls);
     char db_path[PATH_MAX];
     char journal_path[PATH_MAX];
@@ -257,6 +261,7 @@ void hub_engine_close(struct hub_engine *e) {
     hub_faults_free(&e->faults);
     hub_timers_free(&e->timers);
     free(e->c2d_due.ids);
+    hub_c2d_free(e);
     free(e);
 }
 
@@ -331,6 +336,19 @@ bool hub_engine_connect(struct hub_engine *e, const struct hub_connect_info *inf
         }
         return false;
     }
+    // IoT Hub takes a will only on the device's telemetry topic and refuses the CONNECT otherwise.
+    struct hub_publish_topic will_topic;
+    if (info->will_seen && info->will &&
+        (info->will_topic == NULL ||
+         !hub_auth_may_publish(info->client_id, info->will_topic, &will_topic) ||
+         will_topic.kind != HUB_PUB_TELEMETRY)) {
+        snprintf(reason, sizeof reason,
+                 "a will is allowed only on devices/%s/messages/events/, not %.300s",
+                 info->client_id, info->will_topic != NULL ? info->will_topic : "(unreadable)");
+        hub_engine_log(e, HUB_LOG_NOTICE, "refused %s: %s", info->client_id, reason);
+        hub_store_connection_event_add(e->store, info->client_id, HUB_EVENT_REFUSED, reason);
+        return false;
+    }
     bool replaced = false;
     const struct hub_session *previous = hub_sessions_find(&e->sessions, info->client_id);
     if (previous != NULL) {
@@ -345,6 +363,7 @@ bool hub_engine_connect(struct hub_engine *e, const struct hub_connect_info *inf
     }
     // The id is the device's now: a registration connection it replaced no longer speaks for it.
     hub_dps_disconnect(e->dps, NULL, info->client_id);
+    hub_c2d_connected(e, info->client_id, info->clean_session);
     // A kept session that subscribed to C2D gets what queued up meanwhile, once it is connected.
     if ((mask & (1 << HUB_SUB_C2D)) != 0) {
         hub_engine_c2d_schedule(e, info->client_id);
@@ -365,6 +384,7 @@ void hub_engine_disconnect(struct hub_engine *e, const void *client, const char 
     if (hub_sessions_remove(&e->sessions, client_id, client)) {
         remember_ended(e, client, client_id);
         hub_subscriptions_disconnect(&e->subs, client_id);
+        hub_c2d_disconnected(e, client_id);
         hub_store_connection_event_add(e->store, client_id, HUB_EVENT_DISCONNECTED, NULL);
         hub_engine_log(e, HUB_LOG_INFO, "device %s disconnected", client_id);
     }

@@ -41,6 +41,9 @@ struct hub_engine_options {
     const char *state_dir;     // holds hub.db and service.token
     const char *hub_hostname;  // "{name}.azure-devices.net": what SAS tokens are signed for
     struct hub_io io;
+    // The plugin reports devices' PUBACKs for C2D messages (hub_engine_c2d_acked): a message then
+    // stays queued, locked, until its PUBACK. Without them it completes when handed to the broker.
+    bool c2d_acks;
 };
 
 struct hub_engine;
@@ -62,9 +65,15 @@ struct hub_connect_info {
     const char *cert_cn;    // the client certificate's CN; NULL without a certificate
     bool bad_certificate;   // a certificate was presented but has no usable CN
     bool clean_session;
+    // The CONNECT's will, as the TLS shim in the broker saw it (hub_tls_observer.h). will_seen is
+    // false when the plugin runs without the shim; the will is then not checked at CONNECT.
+    bool will_seen;
+    bool will;
+    const char *will_topic;  // NULL without a will, or when the topic could not be read
 };
 
-// Decides a CONNECT. Returns true to accept.
+// Decides a CONNECT. Returns true to accept. A will anywhere but the device's telemetry topic is
+// refused, as IoT Hub does, when info says what the will is.
 bool hub_engine_connect(struct hub_engine *engine, const struct hub_connect_info *info);
 
 // A connection ended (also for refused and replaced ones).
@@ -110,6 +119,10 @@ enum hub_verdict hub_engine_acl(struct hub_engine *engine, const struct hub_acl_
 enum hub_verdict hub_engine_message(struct hub_engine *engine, const char *client_id,
                                     const char *topic, const void *payload, size_t payload_len,
                                     bool retain);
+
+// The device acknowledged (PUBACK) the C2D message the hub sent it on topic: the message is
+// complete and leaves the queue. Unknown or malformed topics are ignored.
+void hub_engine_c2d_acked(struct hub_engine *engine, const char *device_id, const char *topic);
 
 // Runs what is due: delayed messages, method timeouts, C2D deliveries, registry changes made by
 // other processes. The plugin calls it on every broker tick.

@@ -6,11 +6,12 @@
 // kept session reconnects. Expired messages are dropped and counted instead.
 //
 // Completion: IoT Hub completes a message on the device's PUBACK. mosquitto 2.0's plugin API
-// reports no PUBACK, so the hub counts a message as completed once it hands it to the broker for
-// a connected, subscribed session and removes it from the queue then. The broker's own session
-// state still redelivers an unacknowledged QoS 1 message after a reconnect when the device uses
-// a persistent session (clean session off); a device with a clean session that drops the
-// connection before its PUBACK loses that message, where IoT Hub would deliver it again.
+// reports no PUBACK, but the TLS shim in the broker sees them on the wire (hub_tls_observer.h), and
+// with it (option c2d_acks) a sent message stays in the queue, locked, until its PUBACK
+// (hub_engine_c2d_acked). If the connection ends first, a clean session's locked messages are
+// free again and go out at the device's next subscription; a kept session's stay locked, because
+// the broker itself sends them again when the device comes back. Without the shim a message
+// counts as completed once handed to the broker, as a last resort.
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,22 +64,158 @@ static int build_topic(const struct hub_c2d_message *m, char *out, size_t out_si
     return n;
 }
 
+// ---- locks: sent, awaiting the PUBACK ----
+
+static bool is_locked(const struct hub_engine *e, long long id) {
+    for (size_t i = 0; i < e->c2d_locks.count; i++) {
+        if (e->c2d_locks.items[i].id == id) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static int lock_message(struct hub_engine *e, const struct hub_c2d_message *m) {
+    if (e->c2d_locks.count == e->c2d_locks.capacity) {
+        size_t capacity = e->c2d_locks.capacity == 0 ? 16 : e->c2d_locks.capacity * 2;
+        struct hub_c2d_lock *grown = realloc(e->c2d_locks.items, capacity * sizeof *grown);
+        if (grown == NULL) {
+            return -1;
+        }
+        e->c2d_locks.items = grown;
+        e->c2d_locks.capacity = capacity;
+    }
+    struct hub_c2d_lock *lock = &e->c2d_locks.items[e->c2d_locks.count++];
+    lock->id = m->id;
+    snprintf(lock->device_id, sizeof lock->device_id, "%s", m->device_id);
+    snprintf(lock->message_id, sizeof lock->message_id, "%s", m->message_id);
+    return 0;
+}
+
+// Drops lock i, keeping the others in the order they were sent.
+static void unlock_at(struct hub_engine *e, size_t i) {
+    memmove(&e->c2d_locks.items[i], &e->c2d_locks.items[i + 1],
+            (e->c2d_locks.count - i - 1) * sizeof e->c2d_locks.items[0]);
+    e->c2d_locks.count--;
+}
+
+static void unlock_device(struct hub_engine *e, const char *device_id) {
+    for (size_t i = e->c2d_locks.count; i > 0; i--) {
+        if (strcmp(e->c2d_locks.items[i - 1].device_id, device_id) == 0) {
+            unlock_at(e, i - 1);
+        }
+    }
+}
+
+size_t hub_c2d_locked_count(const struct hub_engine *e, const char *device_id) {
+    size_t count = 0;
+    for (size_t i = 0; i < e->c2d_locks.count; i++) {
+        count += strcmp(e->c2d_locks.items[i].device_id, device_id) == 0;
+    }
+    return count;
+}
+
+static bool is_persistent(const struct hub_engine *e, const char *device_id) {
+    for (size_t i = 0; i < e->c2d_persistent.count; i++) {
+        if (strcmp(e->c2d_persistent.ids[i], device_id) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static void forget_persistent(struct hub_engine *e, const char *device_id) {
+    struct hub_device_list *list = &e->c2d_persistent;
+    for (size_t i = 0; i < list->count; i++) {
+        if (strcmp(list->ids[i], device_id) == 0) {
+            memcpy(list->ids[i], list->ids[list->count - 1], sizeof list->ids[0]);
+            list->count--;
+            return;
+        }
+    }
+}
+
+void hub_c2d_connected(struct hub_engine *e, const char *device_id, bool clean_session) {
+    if (clean_session) {
+        // Any session the broker kept is gone, with the messages it would have sent again.
+        unlock_device(e, device_id);
+        forget_persistent(e, device_id);
+    } else if (hub_device_list_add(&e->c2d_persistent, device_id) != 0) {
+        hub_engine_log(e, HUB_LOG_ERR, "device %s: out of memory", device_id);
+    }
+}
+
+void hub_c2d_disconnected(struct hub_engine *e, const char *device_id) {
+    if (!is_persistent(e, device_id)) {
+        unlock_device(e, device_id);
+    }
+}
+
+void hub_engine_c2d_acked(struct hub_engine *e, const char *device_id, const char *topic) {
+    static const char mark[] = "/messages/devicebound/";
+    const char *bag_text = topic != NULL ? strstr(topic, mark) : NULL;
+    struct hub_property_bag *bag = calloc(1, sizeof *bag);
+    const char *message_id = NULL;
+    if (bag != NULL && bag_text != NULL && device_id != NULL &&
+        hub_parse_property_bag(bag_text + sizeof mark - 1, strlen(bag_text + sizeof mark - 1),
+                               bag) == HUB_OK) {
+        message_id = hub_property_get(bag, "$.mid");
+    }
+    for (size_t i = 0; message_id != NULL && i < e->c2d_locks.count; i++) {
+        struct hub_c2d_lock *lock = &e->c2d_locks.items[i];
+        if (strcmp(lock->device_id, device_id) == 0 && strcmp(lock->message_id, message_id) == 0) {
+            // NOT_FOUND: it expired or the device was removed while it was on its way.
+            enum hub_store_result removed = hub_store_c2d_remove(e->store, lock->id);
+            if (removed != HUB_STORE_OK && removed != HUB_STORE_ERR_NOT_FOUND) {
+                hub_engine_log(e, HUB_LOG_ERR, "device %s: C2D queue: %s", device_id,
+                               hub_store_error(e->store));
+            }
+            hub_engine_log(e, HUB_LOG_INFO, "device %s: C2D message %s completed", device_id,
+                           message_id);
+            unlock_at(e, i);
+            break;
+        }
+    }
+    free(bag);
+}
+
+void hub_c2d_free(struct hub_engine *e) {
+    free(e->c2d_locks.items);
+    free(e->c2d_persistent.ids);
+    memset(&e->c2d_locks, 0, sizeof e->c2d_locks);
+    memset(&e->c2d_persistent, 0, sizeof e->c2d_persistent);
+}
+
+// ---- delivery ----
+
 struct delivery {
     struct hub_engine *e;
     char *topic;
     long long *ids;  // delivered, to remove once the listing is done
     size_t count;
     size_t capacity;
+    size_t sent;  // sent and locked, awaiting their PUBACK (c2d_acks)
 };
 
 static int deliver_one(const struct hub_c2d_message *m, void *ctx) {
     struct delivery *d = ctx;
+    if (d->e->c2d_acks && is_locked(d->e, m->id)) {
+        return 0;  // sent already, awaiting its PUBACK
+    }
     if (build_topic(m, d->topic, MAX_TOPIC + 1) < 0) {
         // Checked at send time, so only a database edited by hand gets here; drop it.
         hub_engine_log(d->e, HUB_LOG_WARNING, "device %s: C2D message %s undeliverable, dropped",
                        m->device_id, m->message_id);
+    } else if (d->e->c2d_acks && lock_message(d->e, m) != 0) {
+        return 1;  // out of memory: stays queued for the next try
     } else if (hub_engine_send(d->e, m->device_id, d->topic, m->body, m->body_len, 1) != 0) {
+        if (d->e->c2d_acks) {
+            d->e->c2d_locks.count--;  // the lock just taken
+        }
         return 1;  // stays queued for the next try
+    } else if (d->e->c2d_acks) {
+        d->sent++;
+        return 0;  // leaves the queue on its PUBACK
     }
     if (d->count == d->capacity) {
         size_t capacity = d->capacity == 0 ? 16 : d->capacity * 2;
@@ -119,10 +256,11 @@ void hub_c2d_deliver(struct hub_engine *e, const char *device_id) {
     }
     for (size_t i = 0; i < d.count; i++) {
         hub_store_c2d_remove(e->store, d.ids[i]);
+        // A locked message that expired in the meantime goes from the store, not from the locks.
     }
-    if (d.count > 0) {
-        hub_engine_log(e, HUB_LOG_INFO, "device %s: %zu C2D message(s) delivered", device_id,
-                       d.count);
+    if (d.count > 0 || d.sent > 0) {
+        hub_engine_log(e, HUB_LOG_INFO, "device %s: %zu C2D message(s) %s", device_id,
+                       d.count + d.sent, d.sent > 0 ? "sent" : "delivered");
     }
     free(d.ids);
     free(d.topic);
@@ -277,6 +415,8 @@ void hub_op_c2d_send(struct hub_engine *e, const cJSON *request, struct hub_repl
         hub_c2d_deliver(e, device_id);
         long long expired = 0;
         hub_store_c2d_stats(e->store, device_id, &queued, &expired);
+        // What still waits to be sent; sent ones leave the queue on their PUBACK.
+        queued -= (long long)hub_c2d_locked_count(e, device_id);
         reply->status = 200;
         reply->body = cJSON_CreateObject();
         if (reply->body != NULL) {

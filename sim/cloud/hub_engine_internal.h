@@ -57,8 +57,23 @@ struct hub_device_list {
     size_t capacity;
 };
 
+// A C2D message handed to the broker and not yet acknowledged: locked, so it is not sent again,
+// and still in the store, so it is not lost (engine option c2d_acks).
+struct hub_c2d_lock {
+    long long id;  // the store's row id
+    char device_id[HUB_MAX_ID + 1];
+    char message_id[HUB_STORE_MAX_SYSTEM_ID + 1];
+};
+
 struct hub_engine {
     struct hub_io io;
+    bool c2d_acks;
+    struct {
+        struct hub_c2d_lock *items;
+        size_t count;
+        size_t capacity;
+    } c2d_locks;
+    struct hub_device_list c2d_persistent;  // connected devices with a kept (not clean) session
     struct hub_store *store;
     struct hub_ingest *ingest;  // accepted telemetry on its way into the store
     struct hub_dps *dps;        // the Device Provisioning Service on the same port
@@ -130,6 +145,9 @@ bool hub_caller_unpack(const char *packed, struct hub_caller *out);
 // Adds device_id to the C2D delivery list for the next tick (once). -1 when out of memory.
 int hub_engine_c2d_schedule(struct hub_engine *e, const char *device_id);
 
+// Adds device_id to the list unless it is there. 0, or -1 when out of memory or too long.
+int hub_device_list_add(struct hub_device_list *list, const char *device_id);
+
 // Drops the device's connection if it has one. Safe to call from any engine code path except
 // that device's own callbacks; the session tables may change underneath (kick re-enters).
 void hub_engine_kick(struct hub_engine *e, const char *device_id);
@@ -160,6 +178,14 @@ void hub_op_c2d_send(struct hub_engine *e, const cJSON *request, struct hub_repl
 // Delivers the device's queued, unexpired messages if it is connected and subscribed.
 void hub_c2d_deliver(struct hub_engine *e, const char *device_id);
 void hub_c2d_tick(struct hub_engine *e);
+// A device connected (clean: the broker dropped any session it had) or its connection ended:
+// which sent messages stay locked (a kept session's, which the broker delivers again itself) and
+// which are free to be sent again (a clean session's).
+void hub_c2d_connected(struct hub_engine *e, const char *device_id, bool clean_session);
+void hub_c2d_disconnected(struct hub_engine *e, const char *device_id);
+// The number of the device's messages sent and awaiting their PUBACK.
+size_t hub_c2d_locked_count(const struct hub_engine *e, const char *device_id);
+void hub_c2d_free(struct hub_engine *e);
 
 // The service protocol: one request from a service client.
 void hub_service_request(struct hub_engine *e, const char *client_id, const char *op,

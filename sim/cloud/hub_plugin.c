@@ -5,11 +5,16 @@
 // only through struct hub_io: a message to one client, dropping a connection, logging.
 // Everything runs on the broker's single thread.
 //
-// Two mosquitto 2.0.11 behaviours this relies on, both checked against the Debian broker by the
+// Mosquitto 2.0.11 behaviours this relies on, checked against the Debian broker by the
 // integration tests:
-// - A MOSQ_EVT_MESSAGE callback returning MOSQ_ERR_ACL_DENIED makes the broker acknowledge the
-//   PUBLISH (PUBACK for QoS 1) and drop it: not routed, not retained. That is how the hub
-//   consumes device messages, as IoT Hub does.
+// - A MOSQ_EVT_MESSAGE callback may replace the message's topic (allocated with
+//   mosquitto_strdup; the broker takes it, and the old one is the plugin's to free) and clear its
+//   retain flag. That is how the hub consumes device messages, as IoT Hub does: a message the hub
+//   took goes to HUB_SINK_TOPIC, a "$" topic no wildcard matches and no client may subscribe to,
+//   so the broker acknowledges it and routes it nowhere. (Returning MOSQ_ERR_ACL_DENIED would
+//   drop it too, but then an MQTT 5 client's PUBACK says 135, not authorised, for a message the
+//   hub stored; with the sink it says 16, no matching subscribers, a success code. MQTT 3.1.1
+//   PUBACKs carry no reason either way. 2.0.11 ignores the event's reason_code field.)
 // - Any other error from an ACL or MESSAGE callback makes the broker close the connection, which
 //   is what IoT Hub does for a topic a device may not use or a message it cannot take.
 // And more: mosquitto_broker_publish_copy to a client id reaches that client (or its kept
@@ -24,6 +29,7 @@
 // Options (plugin_opt_* in mosquitto.conf): state_dir (holds hub.db and service.token),
 // hub_hostname (the "{name}.azure-devices.net" SAS tokens are signed for).
 
+#include <dlfcn.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -40,12 +46,15 @@
 
 #include "cloud/hub_engine.h"
 #include "cloud/hub_protocol.h"
+#include "cloud/hub_tls_observer.h"
 
 // The broker looks these up with dlsym; everything else in the module is hidden.
 #define HUB_PLUGIN_EXPORT __attribute__((visibility("default")))
 
-// Acknowledge a device's PUBLISH without routing it anywhere.
+// Acknowledge a will without sending it anywhere (the ACL check of a will has no topic to change).
 #define HUB_CONSUMED MOSQ_ERR_ACL_DENIED
+// Where consumed device messages go: nowhere anyone can listen (see above).
+#define HUB_SINK_TOPIC "$spheresim/consumed"
 // Close the device's connection.
 #define HUB_CLOSE MOSQ_ERR_ADMINISTRATIVE_ACTION
 
@@ -68,6 +77,9 @@ static bool is_test_observer(const char *client_id) {
 struct hub_plugin {
     mosquitto_plugin_id_t *id;
     struct hub_engine *engine;
+    // From the TLS shim, when the broker runs with it (hub_tls_observer.h); NULL otherwise.
+    hub_tls_last_connect_fn last_connect;
+    hub_tls_take_completions_fn take_completions;
     char hub_hostname[256];
     char state_dir[PATH_MAX];
 };
@@ -101,10 +113,23 @@ static bool certificate_cn(X509 *cert, char *out, size_t out_size) {
     return ok;
 }
 
+static void on_completion(const char *client_id, const char *topic, void *ctx) {
+    hub_engine_c2d_acked(ctx, client_id, topic);
+}
+
+// Passes on the PUBACKs the shim saw since the last event, so the engine hears of them before
+// anything that followed them on the wire (a disconnect, a new subscription).
+static void take_completions(struct hub_plugin *hub) {
+    if (hub->take_completions != NULL) {
+        hub->take_completions(on_completion, hub->engine);
+    }
+}
+
 static int on_basic_auth(int event, void *event_data, void *userdata) {
     (void)event;
     struct hub_plugin *hub = userdata;
     struct mosquitto_evt_basic_auth *auth = event_data;
+    take_completions(hub);
     const char *client_id = mosquitto_client_id(auth->client);
     if (client_id == NULL) {
         return MOSQ_ERR_AUTH;
@@ -130,6 +155,16 @@ static int on_basic_auth(int event, void *event_data, void *userdata) {
         .bad_certificate = has_cert && !cn_ok,
         .clean_session = mosquitto_client_clean_session(auth->client),
     };
+    // The CONNECT the shim read last is this client's: the broker authenticates a client while
+    // handling the CONNECT it just read. The id check is belt and braces.
+    const char *seen_id = NULL;
+    if (hub->last_connect != NULL && hub->last_connect(&seen_id, &info.will, &info.will_topic) &&
+        strcmp(seen_id, client_id) == 0) {
+        info.will_seen = true;
+    } else {
+        info.will = false;
+        info.will_topic = NULL;
+    }
     return hub_engine_connect(hub->engine, &info) ? MOSQ_ERR_SUCCESS : MOSQ_ERR_AUTH;
 }
 
@@ -151,7 +186,13 @@ static int on_acl_check(int event, void *event_data, void *userdata) {
     (void)event;
     struct hub_plugin *hub = userdata;
     struct mosquitto_evt_acl_check *acl = event_data;
+    take_completions(hub);
     const char *client_id = mosquitto_client_id(acl->client);
+    // Consumed messages never reach anyone, should a subscription to the sink ever exist.
+    if (acl->access == MOSQ_ACL_READ && acl->topic != NULL &&
+        strcmp(acl->topic, HUB_SINK_TOPIC) == 0) {
+        return MOSQ_ERR_ACL_DENIED;
+    }
     if (is_test_observer(client_id)) {
         return acl->access == MOSQ_ACL_WRITE ? MOSQ_ERR_ACL_DENIED : MOSQ_ERR_SUCCESS;
     }
@@ -186,14 +227,28 @@ static int on_message(int event, void *event_data, void *userdata) {
     (void)event;
     struct hub_plugin *hub = userdata;
     struct mosquitto_evt_message *msg = event_data;
-    return to_mosquitto(hub_engine_message(hub->engine, mosquitto_client_id(msg->client),
-                                           msg->topic, msg->payload, msg->payloadlen, msg->retain));
+    take_completions(hub);
+    enum hub_verdict verdict =
+        hub_engine_message(hub->engine, mosquitto_client_id(msg->client), msg->topic, msg->payload,
+                           msg->payloadlen, msg->retain);
+    if (verdict != HUB_VERDICT_CONSUMED) {
+        return to_mosquitto(verdict);
+    }
+    char *sink = mosquitto_strdup(HUB_SINK_TOPIC);
+    if (sink == NULL) {
+        return HUB_CONSUMED;  // still acknowledged and dropped, with the MQTT 5 reason 135
+    }
+    mosquitto_free(msg->topic);
+    msg->topic = sink;
+    msg->retain = false;  // a retained message would be kept on the sink topic
+    return MOSQ_ERR_SUCCESS;
 }
 
 static int on_disconnect(int event, void *event_data, void *userdata) {
     (void)event;
     struct hub_plugin *hub = userdata;
     struct mosquitto_evt_disconnect *disconnect = event_data;
+    take_completions(hub);
     hub_engine_disconnect(hub->engine, disconnect->client, mosquitto_client_id(disconnect->client));
     return MOSQ_ERR_SUCCESS;
 }
@@ -202,6 +257,7 @@ static int on_tick(int event, void *event_data, void *userdata) {
     (void)event;
     (void)event_data;
     struct hub_plugin *hub = userdata;
+    take_completions(hub);
     hub_engine_tick(hub->engine);
     return MOSQ_ERR_SUCCESS;
 }
@@ -286,10 +342,19 @@ HUB_PLUGIN_EXPORT int mosquitto_plugin_init(mosquitto_plugin_id_t *identifier, v
         hub_log(MOSQ_LOG_ERR, "plugin_opt_state_dir and plugin_opt_hub_hostname are required");
         goto out;
     }
+    // POSIX allows converting dlsym's object pointer to a function pointer.
+    *(void **)&hub->last_connect = dlsym(RTLD_DEFAULT, HUB_TLS_LAST_CONNECT);
+    *(void **)&hub->take_completions = dlsym(RTLD_DEFAULT, HUB_TLS_TAKE_COMPLETIONS);
+    if (hub->last_connect == NULL || hub->take_completions == NULL) {
+        hub_log(MOSQ_LOG_WARNING,
+                "running without the TLS shim: wills are not checked at CONNECT and C2D messages "
+                "complete when sent, not on their PUBACK");
+    }
     struct hub_engine_options engine_options = {
         .state_dir = hub->state_dir,
         .hub_hostname = hub->hub_hostname,
         .io = {.publish = io_publish, .kick = io_kick, .log = io_log},
+        .c2d_acks = hub->take_completions != NULL,
     };
     char err[512];
     if (hub_engine_open(&engine_options, &hub->engine, err, sizeof err) != 0) {

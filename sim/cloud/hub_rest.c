@@ -568,7 +568,8 @@ static bool telemetry_read(const struct hub_rest_request *req, struct hub_rest_r
 
 // The fault a path segment names, NULL for none.
 static const char *fault_name(const struct segment *seg) {
-    static const char *const names[] = {"kick", "twin", "method", "throttle", NULL};
+    static const char *const names[] = {"kick",     "twin",           "method",
+                                        "throttle", "broker-restart", NULL};
     for (size_t i = 0; names[i] != NULL; i++) {
         if (seg->len == strlen(names[i]) && memcmp(seg->start, names[i], seg->len) == 0) {
             return names[i];
@@ -579,8 +580,27 @@ static const char *fault_name(const struct segment *seg) {
 
 // Validates against the fault's fields and builds its request; the throttle's two rates share
 // int_field's checks, with -1 meaning "not given".
+// {"signal"?: "SIGTERM" (default) | "SIGKILL"}: how the broker is stopped before it starts again.
+static bool broker_restart(const cJSON *body, struct hub_rest_route *out) {
+    static const char *const signals[] = {"SIGTERM", "SIGKILL", NULL};
+    const char *sig = NULL;
+    if (field(body, "deviceId") != NULL) {
+        return refuse(out, 400, NULL, "deviceId does not apply: the broker serves every device");
+    }
+    if (!enum_field(body, "signal", "signal", signals, &sig, out)) {
+        return false;
+    }
+    out->action = HUB_REST_BROKER_RESTART;
+    out->endpoint = HUB_REST_EP_BROKER_RESTART;
+    out->kill_hard = sig != NULL && strcmp(sig, "SIGKILL") == 0;
+    return true;
+}
+
 static bool fault(const char *which, const cJSON *body, struct hub_rest_route *out) {
     static const char *const modes[] = {"normal", "drop", "delay", NULL};
+    if (strcmp(which, "broker-restart") == 0) {
+        return broker_restart(body, out);
+    }
     static const char *const rates[] = {"twinPerSecond", "telemetryPerSecond"};
     bool kick = strcmp(which, "kick") == 0;
     bool throttle = strcmp(which, "throttle") == 0;
@@ -726,7 +746,8 @@ enum hub_result hub_rest_route(const struct hub_rest_request *req, struct hub_re
         }
     }
     if (allow != NULL && seg_is(&path, 1, "faults") && fault_name(&path.seg[2]) == NULL) {
-        refuse(out, 404, "NotFound", "no such fault: use kick, twin, method or throttle");
+        refuse(out, 404, "NotFound",
+               "no such fault: use kick, twin, method, throttle or broker-restart");
     } else if (allow == NULL) {
         refuse(out, 404, "NotFound", "no such resource: %.200s", req->path ? req->path : "");
     } else if (!method_allowed(req, allow, out)) {

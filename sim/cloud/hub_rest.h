@@ -50,11 +50,14 @@ enum hub_rest_endpoint {
     HUB_REST_EP_TELEMETRY_READ,
     HUB_REST_EP_CONNECTION_STATE,
     HUB_REST_EP_FAULT,
+    HUB_REST_EP_BROKER_RESTART,
 };
 
 enum hub_rest_action {
-    HUB_REST_RESPOND = 0, /* answer now with status/body: health, or a refused request */
-    HUB_REST_CALL,        /* ask the plugin: op/request_json, then hub_rest_reply */
+    HUB_REST_RESPOND = 0,    /* answer now with status/body: health, or a refused request */
+    HUB_REST_CALL,           /* ask the plugin: op/request_json, then hub_rest_reply */
+    HUB_REST_BROKER_RESTART, /* restart the broker (the service process owns that, not the
+                                plugin): kill_hard, then answer 204 once reconnected */
 };
 
 struct hub_rest_route {
@@ -72,6 +75,8 @@ struct hub_rest_route {
     // hub_rest_wants_update.
     char *update_json; /* malloc'd device-update request, NULL when none applies */
     bool update_after_add;
+    // HUB_REST_BROKER_RESTART: SIGKILL (a crash) rather than SIGTERM
+    bool kill_hard;
 };
 
 struct hub_rest_response {

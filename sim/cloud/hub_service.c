@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cloud/hub_rest.h"
 #include "cloud/hub_service_client.h"
@@ -20,10 +21,13 @@
 #define MAX_QUERY 32
 #define CONNECTION_LIMIT 64
 #define IDLE_TIMEOUT_S 120
+#define RECONNECT_WAIT_MS 10000 /* after a broker restart */
 
 struct hub_service {
     struct MHD_Daemon *daemon;
     struct hub_service_client *client;
+    hub_service_restart_fn restart;
+    void *restart_ctx;
     int port;
 };
 
@@ -120,9 +124,42 @@ static enum MHD_Result send_too_large(struct MHD_Connection *conn) {
     return send_error(conn, 413, text);
 }
 
+// Restarts the broker through the service's owner, then waits for the service client to be back,
+// so that the caller's next request finds the hub answering (204), not a 503.
+static void restart_broker(struct hub_service *service, bool kill_hard,
+                           struct hub_rest_response *out) {
+    char err[1024] = "";
+    if (service->restart == NULL) {
+        hub_rest_error(501, "NotImplemented", "this service cannot restart the broker", out);
+        return;
+    }
+    unsigned long before = hub_service_client_connections(service->client);
+    if (service->restart(service->restart_ctx, kill_hard, err, sizeof(err)) != 0) {
+        hub_rest_error(503, NULL, err[0] != '\0' ? err : "the broker did not restart", out);
+        return;
+    }
+    // A connection made since the restart: the old one may not even be noticed as lost yet.
+    bool back = false;
+    for (int waited = 0; !back && waited < RECONNECT_WAIT_MS; waited += 10) {
+        hub_service_client_wake(service->client);
+        back = hub_service_client_connections(service->client) > before &&
+               hub_service_client_ready(service->client);
+        if (!back) {
+            struct timespec pause = {.tv_sec = 0, .tv_nsec = 10 * 1000000L};
+            nanosleep(&pause, NULL);
+        }
+    }
+    if (!back) {
+        hub_rest_error(503, NULL, "the broker restarted, but the service did not reconnect", out);
+        return;
+    }
+    out->status = 204;
+}
+
 // Routes one complete request and, for a plugin operation, waits for the plugin's answer.
-static void execute(struct hub_service_client *client, const struct hub_rest_request *req,
+static void execute(struct hub_service *service, const struct hub_rest_request *req,
                     struct hub_rest_response *out, const char **out_allow) {
+    struct hub_service_client *client = service->client;
     struct hub_rest_route route;
     int status = 0;
     char *body = NULL;
@@ -136,6 +173,10 @@ static void execute(struct hub_service_client *client, const struct hub_rest_req
         out->body = route.body;
         route.body = NULL;
         *out_allow = route.allow;
+        goto out;
+    }
+    if (route.action == HUB_REST_BROKER_RESTART) {
+        restart_broker(service, route.kill_hard, out);
         goto out;
     }
     enum hub_call_result called =
@@ -201,7 +242,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
     };
     struct hub_rest_response reply = {0};
     const char *allow = NULL;
-    execute(service->client, &req, &reply, &allow);
+    execute(service, &req, &reply, &allow);
     if (reply.status == 0) {
         return send_error(conn, 500, "out of memory");
     }
@@ -229,6 +270,8 @@ int hub_service_start(const struct hub_service_options *options, struct hub_serv
         return -1;
     }
     service->client = options->client;
+    service->restart = options->restart;
+    service->restart_ctx = options->restart_ctx;
     struct sockaddr_in addr = {
         .sin_family = AF_INET,
         .sin_port = htons((uint16_t)options->http_port),

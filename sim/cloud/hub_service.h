@@ -10,9 +10,19 @@
 struct hub_service;
 struct hub_service_client;
 
+#include <stdbool.h>
+#include <stddef.h>
+
+// Restarts the broker (POST /spheresim/faults/broker-restart): returns once the new broker
+// listens, 0; or -1 with a one-line reason in err. Whoever runs the service owns the broker
+// process, so it supplies this; the service then waits for its client to reconnect.
+typedef int (*hub_service_restart_fn)(void *ctx, bool kill_hard, char *err, size_t err_size);
+
 struct hub_service_options {
     int http_port;                     /* 0 picks a free port; see hub_service_port */
     struct hub_service_client *client; /* not owned; must outlive the service */
+    hub_service_restart_fn restart;    /* NULL: the broker-restart fault answers 501 */
+    void *restart_ctx;
 };
 
 // Starts listening on 127.0.0.1 only. Returns 0, or -1 (with a reason on stderr) when the port

@@ -27,6 +27,7 @@
 #define READY_WAIT_MS 5000 /* how long a call waits for a (re)connecting broker */
 #define RETRY_MIN_MS 100
 #define RETRY_MAX_MS 2000
+#define CONNECT_TIMEOUT_MS 3000 /* TCP, TLS, CONNACK and SUBACK; loopback takes milliseconds */
 
 struct pending {
     char rid[SPHERESIM_SERVICE_MAX_RID + 1];
@@ -47,12 +48,14 @@ struct hub_service_client {
     bool tls_configured;
     pthread_t thread;
     atomic_bool stopping;
+    atomic_bool wake; /* retry now: cuts the back-off pause short */
     // lock guards everything below it; io_lock keeps publishes apart from (re)connects.
     pthread_mutex_t lock;
     pthread_mutex_t io_lock;
     pthread_cond_t ready_cond;
     bool ready;
-    bool said_down; /* the last state reported on stderr was "down" */
+    unsigned long connections; /* times ready became true */
+    bool said_down;            /* the last state reported on stderr was "down" */
     int subscribe_mid;
     unsigned int rid_tag;
     unsigned long long rid_next;
@@ -131,6 +134,7 @@ static void on_subscribe(struct mosquitto *mosq, void *obj, int mid, int qos_cou
     bool ours = mid == c->subscribe_mid;
     if (ours) {
         c->ready = true;
+        c->connections++;
         c->said_down = false;
         pthread_cond_broadcast(&c->ready_cond);
     }
@@ -228,16 +232,58 @@ static int connect_once(struct hub_service_client *c) {
 }
 
 static void pause_ms(struct hub_service_client *c, int ms) {
-    for (int waited = 0; waited < ms && !atomic_load(&c->stopping); waited += 50) {
-        struct timespec ts = {.tv_sec = 0, .tv_nsec = 50 * 1000000L};
+    for (int waited = 0; waited < ms && !atomic_load(&c->stopping); waited += 10) {
+        if (atomic_exchange(&c->wake, false)) {
+            return;
+        }
+        struct timespec ts = {.tv_sec = 0, .tv_nsec = 10 * 1000000L};
         nanosleep(&ts, NULL);
     }
+}
+
+static long long monotonic_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+// A new libmosquitto handle, set up as this client needs. NULL when the library cannot make one.
+static struct mosquitto *new_handle(struct hub_service_client *c) {
+    struct mosquitto *mosq = mosquitto_new(SPHERESIM_SERVICE_CLIENT_ID, true, c);
+    if (mosq == NULL) {
+        return NULL;
+    }
+    // Other threads publish while this one loops: the library then only queues and wakes us.
+    mosquitto_threaded_set(mosq, true);
+    // Without it a request waits for the ACK of the PUBACK sent before it (Nagle's algorithm
+    // against the broker's delayed ACK): about 40 ms on every call that follows an answer.
+    mosquitto_int_option(mosq, MOSQ_OPT_TCP_NODELAY, 1);
+    mosquitto_connect_callback_set(mosq, on_connect);
+    mosquitto_subscribe_callback_set(mosq, on_subscribe);
+    mosquitto_message_callback_set(mosq, on_message);
+    return mosq;
+}
+
+// Replaces the handle after a connection attempt that never completed. libmosquitto 2.0 retries a
+// TLS handshake whose socket failed (SSL_ERROR_SYSCALL) on every loop without reporting an error,
+// so a connection made at the moment the broker died (a restart) would never end by itself.
+static void reset_handle(struct hub_service_client *c) {
+    struct mosquitto *fresh = new_handle(c);
+    if (fresh == NULL) {
+        return;  // keep the old one; the next attempt reconnects it
+    }
+    pthread_mutex_lock(&c->io_lock);
+    mosquitto_destroy(c->mosq);
+    c->mosq = fresh;
+    c->tls_configured = false;
+    pthread_mutex_unlock(&c->io_lock);
 }
 
 static void *connection_main(void *arg) {
     struct hub_service_client *c = arg;
     int delay_ms = RETRY_MIN_MS;
     bool socket_up = false;
+    long long connect_deadline = 0;
     while (!atomic_load(&c->stopping)) {
         if (!socket_up) {
             socket_up = connect_once(c) == MOSQ_ERR_SUCCESS;
@@ -246,8 +292,14 @@ static void *connection_main(void *arg) {
                 delay_ms = delay_ms * 2 > RETRY_MAX_MS ? RETRY_MAX_MS : delay_ms * 2;
                 continue;
             }
+            connect_deadline = monotonic_ms() + CONNECT_TIMEOUT_MS;
         }
         int rc = mosquitto_loop(c->mosq, 100, 1);
+        bool ready = hub_service_client_ready(c);
+        if (rc == MOSQ_ERR_SUCCESS && !ready && monotonic_ms() > connect_deadline) {
+            reset_handle(c);
+            rc = MOSQ_ERR_CONN_LOST;
+        }
         if (rc != MOSQ_ERR_SUCCESS) {
             socket_up = false;
             mark_down(c, rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosquitto_strerror(rc));
@@ -255,7 +307,7 @@ static void *connection_main(void *arg) {
             delay_ms = delay_ms * 2 > RETRY_MAX_MS ? RETRY_MAX_MS : delay_ms * 2;
             continue;
         }
-        if (hub_service_client_ready(c)) {
+        if (ready) {
             delay_ms = RETRY_MIN_MS;
         }
     }
@@ -292,20 +344,16 @@ int hub_service_client_start(const struct hub_service_client_options *options,
     c->port = options->port;
     c->rid_tag = (unsigned int)getpid() ^ (unsigned int)time(NULL);
     atomic_init(&c->stopping, false);
+    atomic_init(&c->wake, false);
     pthread_mutex_init(&c->lock, NULL);
     pthread_mutex_init(&c->io_lock, NULL);
     init_monotonic_cond(&c->ready_cond);
     mosquitto_lib_init();
-    c->mosq = mosquitto_new(SPHERESIM_SERVICE_CLIENT_ID, true, c);
+    c->mosq = new_handle(c);
     if (c->mosq == NULL) {
         note("%s", "cannot create the MQTT client");
         goto fail;
     }
-    // Other threads publish while this one loops: the library then only queues and wakes us.
-    mosquitto_threaded_set(c->mosq, true);
-    mosquitto_connect_callback_set(c->mosq, on_connect);
-    mosquitto_subscribe_callback_set(c->mosq, on_subscribe);
-    mosquitto_message_callback_set(c->mosq, on_message);
     if (pthread_create(&c->thread, NULL, connection_main, c) != 0) {
         note("%s", "cannot start the connection thread");
         goto fail;
@@ -345,6 +393,22 @@ void hub_service_client_stop(struct hub_service_client *client) {
     pthread_mutex_destroy(&client->io_lock);
     pthread_mutex_destroy(&client->lock);
     free(client);
+}
+
+void hub_service_client_wake(struct hub_service_client *client) {
+    if (client != NULL) {
+        atomic_store(&client->wake, true);
+    }
+}
+
+unsigned long hub_service_client_connections(struct hub_service_client *client) {
+    if (client == NULL) {
+        return 0;
+    }
+    pthread_mutex_lock(&client->lock);
+    unsigned long connections = client->connections;
+    pthread_mutex_unlock(&client->lock);
+    return connections;
 }
 
 bool hub_service_client_ready(struct hub_service_client *client) {

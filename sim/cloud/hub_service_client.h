@@ -43,6 +43,15 @@ void hub_service_client_cancel(struct hub_service_client *client);
 // (cancel first, then wait for the callers to return). NULL is fine.
 void hub_service_client_stop(struct hub_service_client *client);
 
+// Makes a connection that is down try again now rather than after its back-off (which grows to
+// 2 s): for when the broker is known to be back, e.g. right after restarting it. NULL is fine.
+void hub_service_client_wake(struct hub_service_client *client);
+
+// How many times the client has become ready (connected and subscribed) so far: a caller that
+// restarted the broker waits for this to pass the value it saw before, since the old connection
+// may not have been noticed as lost yet.
+unsigned long hub_service_client_connections(struct hub_service_client *client);
+
 // True while connected and subscribed to the response prefix.
 bool hub_service_client_ready(struct hub_service_client *client);
 

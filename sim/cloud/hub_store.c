@@ -6,10 +6,12 @@
 
 #include "cloud/hub_store.h"
 
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include <openssl/rand.h>
@@ -242,6 +244,14 @@ out:
         sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
     }
     return result;
+}
+
+bool hub_store_state_exists(const char *state_dir) {
+    char path[PATH_MAX];
+    struct stat st;
+    int n = snprintf(path, sizeof path, "%s/" HUB_STORE_FILE, state_dir != NULL ? state_dir : "");
+    return state_dir != NULL && n > 0 && (size_t)n < sizeof path && stat(path, &st) == 0 &&
+           S_ISREG(st.st_mode);
 }
 
 enum hub_store_result hub_store_open(const char *path, struct hub_store **out_store, char *err,

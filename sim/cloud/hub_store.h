@@ -96,6 +96,11 @@ typedef int (*hub_store_telemetry_fn)(const struct hub_telemetry *message, void 
 typedef int (*hub_store_c2d_fn)(const struct hub_c2d_message *message, void *ctx);
 typedef int (*hub_store_event_fn)(const struct hub_connection_record *event, void *ctx);
 
+// True when state_dir holds a hub: `hub start` created its database (HUB_STORE_FILE) there. Every
+// other command checks this first, so a mistyped --state-dir is an error naming the directory
+// rather than a new, empty hub.
+bool hub_store_state_exists(const char *state_dir);
+
 // Opens (creating if needed) the database at path and brings its schema to the current version.
 // ERR_IO if it cannot be opened or the schema written; ERR_INVALID for a newer schema. On error
 // *out_store is NULL and err holds the reason.

@@ -101,23 +101,26 @@ static bool all_zero(const uint8_t *p, size_t len) {
     return true;
 }
 
-// A NUL-terminated text field padded with zeros: copies it into out (width bytes) and returns
-// its length, or -1 when it has no terminator or non-zero bytes after it.
-static int get_text(const uint8_t *p, size_t width, char *out) {
+// A NUL-terminated text field padded with zeros: copies it into out (out_size bytes) and
+// returns its length, or -1 when it has no terminator, non-zero bytes after it, or does not fit.
+// The sizes are explicit so the optimiser can see every copy is in bounds.
+static int get_text(const uint8_t *p, size_t width, char *out, size_t out_size) {
     const uint8_t *nul = memchr(p, 0, width);
     if (nul == NULL) {
         return -1;
     }
     size_t len = (size_t)(nul - p);
-    if (!all_zero(nul, width - len)) {
+    if (len >= out_size || !all_zero(nul, width - len)) {
         return -1;
     }
-    memcpy(out, p, len + 1);
+    memcpy(out, p, len);
+    out[len] = '\0';
     return (int)len;
 }
 
-static void put_text(uint8_t *p, size_t width, const char *text) {
-    size_t len = strnlen(text, width - 1);
+static void put_text(uint8_t *p, size_t width, const char *text, size_t text_size) {
+    size_t limit = text_size < width ? text_size : width - 1;
+    size_t len = strnlen(text, limit);
     memset(p, 0, width);
     memcpy(p, text, len);
 }
@@ -383,7 +386,7 @@ enum sim_image_result sim_image_decode_metadata(const uint8_t *buf, size_t len,
     }
     char component[M_COMPONENT_ID_WIDTH];
     char escaped[4 * M_COMPONENT_ID_WIDTH + 1];
-    if (get_text(buf + M_COMPONENT_ID, M_COMPONENT_ID_WIDTH, component) < 0 ||
+    if (get_text(buf + M_COMPONENT_ID, M_COMPONENT_ID_WIDTH, component, sizeof component) < 0 ||
         !sim_image_guid_is_valid(component)) {
         return fail(SIM_IMAGE_ERR_BAD_FORMAT, err, err_size,
                     "metadata: component id '%s' is not a GUID",
@@ -391,7 +394,7 @@ enum sim_image_result sim_image_decode_metadata(const uint8_t *buf, size_t len,
                                      escaped, sizeof escaped));
     }
     memcpy(out->component_id, component, sizeof out->component_id);
-    int name_len = get_text(buf + M_NAME, M_NAME_WIDTH, out->name);
+    int name_len = get_text(buf + M_NAME, M_NAME_WIDTH, out->name, sizeof out->name);
     if (name_len <= 0) {
         return fail(SIM_IMAGE_ERR_BAD_FORMAT, err, err_size,
                     "metadata: name is empty or not terminated within %d bytes", M_NAME_WIDTH);
@@ -428,7 +431,7 @@ enum sim_image_result sim_image_decode_file_entry(const uint8_t *buf, size_t len
         return fail(SIM_IMAGE_ERR_BAD_FORMAT, err, err_size, "file entry: %zu bytes, expected %d",
                     len, SIM_IMAGE_FILE_ENTRY_LEN);
     }
-    if (get_text(buf + F_PATH, F_PATH_WIDTH, out->path) <= 0) {
+    if (get_text(buf + F_PATH, F_PATH_WIDTH, out->path, sizeof out->path) <= 0) {
         return fail(SIM_IMAGE_ERR_BAD_FORMAT, err, err_size,
                     "file entry: path is empty or not terminated within %d bytes", F_PATH_WIDTH);
     }
@@ -573,8 +576,8 @@ void sim_image_encode_header(const struct sim_image_header *h, uint8_t out[SIM_I
 void sim_image_encode_metadata(const struct sim_image_metadata *m,
                                uint8_t out[SIM_IMAGE_METADATA_LEN]) {
     memset(out, 0, SIM_IMAGE_METADATA_LEN);
-    put_text(out + M_COMPONENT_ID, M_COMPONENT_ID_WIDTH, m->component_id);
-    put_text(out + M_NAME, M_NAME_WIDTH, m->name);
+    put_text(out + M_COMPONENT_ID, M_COMPONENT_ID_WIDTH, m->component_id, sizeof m->component_id);
+    put_text(out + M_NAME, M_NAME_WIDTH, m->name, sizeof m->name);
     put32(out + M_TYPE, (uint32_t)m->type);
     put32(out + M_MAJOR, m->version.major);
     put32(out + M_MINOR, m->version.minor);
@@ -585,7 +588,7 @@ void sim_image_encode_metadata(const struct sim_image_metadata *m,
 void sim_image_encode_file_entry(const struct sim_image_file *f,
                                  uint8_t out[SIM_IMAGE_FILE_ENTRY_LEN]) {
     memset(out, 0, SIM_IMAGE_FILE_ENTRY_LEN);
-    put_text(out + F_PATH, F_PATH_WIDTH, f->path);
+    put_text(out + F_PATH, F_PATH_WIDTH, f->path, sizeof f->path);
     put32(out + F_MODE, f->mode);
     put64(out + F_OFFSET, f->offset);
     put64(out + F_LENGTH, f->length);

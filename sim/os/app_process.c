@@ -17,6 +17,8 @@
 
 // The bus lands on this descriptor in the app, after stdin/stdout/stderr.
 enum { APP_BUS_FD = 3 };
+// The device clock's page follows it; the OS keeps its own copy at 10 or above, out of the way.
+enum { APP_CLOCK_FD = 4 };
 
 // Runs in the child between fork and exec: only async-signal-safe calls.
 static void exec_app(const struct sim_device *device, int bus_fd, int output_fd,
@@ -52,6 +54,13 @@ static void exec_app(const struct sim_device *device, int bus_fd, int output_fd,
     }
     char bus_env[32] = DEVBUS_FD_ENV "=3";
     putenv(bus_env);
+    int clock_fd = sim_clock_page_fd(&device->clock);
+    char clock_env[32] = DEVBUS_CLOCK_FD_ENV "=4";
+    if (clock_fd >= 0 && dup2(clock_fd, APP_CLOCK_FD) == APP_CLOCK_FD) {
+        putenv(clock_env);
+    } else {
+        unsetenv(DEVBUS_CLOCK_FD_ENV);  // whatever spheresim itself inherited is not for the app
+    }
     execv(device->executable, argv);
     _exit(127);
 }

@@ -12,9 +12,16 @@
 #include <unistd.h>
 
 #include "os/mutable_storage.h"
+#include "os/net_service.h"
+#include "os/update_agent.h"
 
+// text is always NUL-terminated; strlen (not strnlen with the bus limit) keeps the optimiser
+// from flagging callers whose buffers are smaller than the limit.
 static void set_data(struct devbus_msg *reply, const char *text) {
-    size_t len = strnlen(text, DEVBUS_MAX_DATA);
+    size_t len = strlen(text);
+    if (len > DEVBUS_MAX_DATA) {
+        len = DEVBUS_MAX_DATA;
+    }
     memcpy(reply->data, text, len);
     reply->len = (uint32_t)len;
 }
@@ -249,6 +256,8 @@ static void handle_sysevent(struct sim_device *device, const struct devbus_msg *
             device->sysevent_fd = ends[0];
             device->sysevent_mask = (uint32_t)request->arg[0];
             *out_fd = ends[1];
+            // Queued on the channel before the app holds it: an updated app's Complete.
+            sim_update_agent_app_registered(device->update);
             return;
         }
         case DEVBUS_OP_SYSEVENT_UNREGISTER:
@@ -265,8 +274,15 @@ static void handle_sysevent(struct sim_device *device, const struct devbus_msg *
                 fail(reply, EACCES);
                 return;
             }
-            // No update is pending on this device, so there is nothing to defer or resume.
-            fail(reply, EINVAL);
+            // The update agent decides: EINVAL unless an update is Pending (defer) or deferred
+            // (resume).
+            int err = request->op == DEVBUS_OP_SYSEVENT_DEFER
+                          ? sim_update_agent_defer(device->update, (uint32_t)request->arg[0],
+                                                   (uint32_t)request->arg[1])
+                          : sim_update_agent_resume(device->update, (uint32_t)request->arg[0]);
+            if (err != 0) {
+                fail(reply, err);
+            }
             return;
         }
     }
@@ -365,6 +381,17 @@ void sim_bus_handle(struct sim_device *device, const struct devbus_msg *request,
         case DEVBUS_OP_APP_CONNECT:
             handle_app_connect(device, request, out_reply);
             break;
+        case DEVBUS_OP_NET_RESOLVE:
+        case DEVBUS_OP_NET_RESOLVED:
+        case DEVBUS_OP_NET_CONNECT:
+            sim_net_handle(device, request, out_reply);
+            break;
+        case DEVBUS_OP_OS_VERSION: {
+            char version[40];
+            sim_update_agent_os_version(device->update, version, sizeof(version));
+            set_data(out_reply, version);
+            break;
+        }
         default:
             sim_device_log_os(&device->log, "bus: rejected unknown request op %u", request->op);
             fail(out_reply, EINVAL);

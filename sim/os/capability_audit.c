@@ -47,8 +47,8 @@ static bool was_used(const struct sim_capability_audit *audit, const char *name)
 
 // Capabilities whose use the simulator cannot observe yet; reporting them unused would mislead.
 static bool is_untracked(const char *name) {
-    static const char *const prefixes[] = {"AllowedConnections", "AllowedTcpServerPorts",
-                                           "AllowedUdpServerPorts", "MallocVersion"};
+    static const char *const prefixes[] = {"AllowedTcpServerPorts", "AllowedUdpServerPorts",
+                                           "MallocVersion"};
     for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
         if (strncmp(name, prefixes[i], strlen(prefixes[i])) == 0) {
             return true;

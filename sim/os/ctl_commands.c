@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "os/ctl_clock.h"
 #include "os/supervisor.h"
+#include "os/update_agent.h"
 
 #define COUNT_OF(a) (sizeof(a) / sizeof((a)[0]))
 #define GPIO_ID_ERROR "gpio: \"id\" must be the number of a GPIO this board has"
@@ -149,11 +151,13 @@ static void add_status(cJSON *root, const struct sim_supervisor *s) {
     cJSON_AddBoolToObject(net, "interface_enabled", d->network.interface_enabled);
     cJSON_AddBoolToObject(net, "time_synced", d->network.time_synced);
     cJSON_AddBoolToObject(net, "ready", sim_device_networking_ready(d));
+    sim_ctl_clock_add_status(cJSON_AddObjectToObject(root, "clock"), d);
     cJSON_AddBoolToObject(root, "certificate_valid", d->cert_ready);
     // What the app's Application_IsDeviceAuthReady would answer right now.
     bool auth_ready = d->manifest.caps.device_authentication[0] != '\0' && d->cert_ready &&
                       sim_device_networking_ready(d);
     cJSON_AddBoolToObject(root, "device_auth_ready", auth_ready);
+    sim_update_agent_add_status(d->update, cJSON_AddObjectToObject(root, "update"));
     add_gpio_status(root, &d->board);
     add_sensor_status(root, &s->device->board);
 }
@@ -251,6 +255,7 @@ static const char *parse_fields(const cJSON *request, struct sim_ctl_request *ou
         [SIM_CTL_REBOOT] = "reboot",     [SIM_CTL_POWER_OFF] = "power-off",
         [SIM_CTL_POWER_ON] = "power-on", [SIM_CTL_SENSOR] = "sensor",
         [SIM_CTL_ADC] = "adc",           [SIM_CTL_POTENTIOMETER] = "potentiometer",
+        [SIM_CTL_CLOCK] = "clock",
     };
     const cJSON *cmd = cJSON_GetObjectItemCaseSensitive(request, "cmd");
     if (!cJSON_IsString(cmd)) {
@@ -259,7 +264,7 @@ static const char *parse_fields(const cJSON *request, struct sim_ctl_request *ou
     size_t which = index_of(cmd->valuestring, commands, COUNT_OF(commands));
     if (which == COUNT_OF(commands)) {
         return "request: unknown \"cmd\" (expected status, button, gpio, net, reboot, power-off, "
-               "power-on, sensor, adc or potentiometer)";
+               "power-on, sensor, adc, potentiometer or clock)";
     }
     out->cmd = (enum sim_ctl_cmd)which;
     if (out->cmd == SIM_CTL_BUTTON) {
@@ -296,6 +301,8 @@ static const char *parse_fields(const cJSON *request, struct sim_ctl_request *ou
         return parse_adc(request, out);
     } else if (out->cmd == SIM_CTL_POTENTIOMETER) {
         return parse_volts(request, "potentiometer: \"volts\" must be a number", &out->volts);
+    } else if (out->cmd == SIM_CTL_CLOCK) {
+        return sim_ctl_clock_parse(request, out);
     }
     return NULL;
 }
@@ -403,6 +410,8 @@ static const char *execute(struct sim_supervisor *s, const struct sim_ctl_reques
         case SIM_CTL_POTENTIOMETER:
             return set_adc_input(s->device, s->device->board.potentiometer_channel, request->volts,
                                  reply);
+        case SIM_CTL_CLOCK:
+            return sim_ctl_clock_execute(s, request, reply);
     }
     return NULL;
 }

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 // What each control request does to a running device, and the device status it reports.
 // Requests are JSON objects with a "cmd" member: status, button, gpio, net, reboot, power-off,
-// power-on, sensor, adc, potentiometer. Replies are JSON objects with "ok" and either the result
-// or "error".
+// power-on, sensor, adc, potentiometer, clock. Replies are JSON objects with "ok" and either the
+// result or "error".
 #pragma once
 
 #include <stdbool.h>
@@ -22,6 +22,14 @@ enum sim_ctl_cmd {
     SIM_CTL_SENSOR,         // the temperature sensor: value and fault knobs
     SIM_CTL_ADC,            // the voltage on an ADC channel's pin
     SIM_CTL_POTENTIOMETER,  // the voltage on the potentiometer's ADC channel
+    SIM_CTL_CLOCK,          // the device clock: status, jump, set, rate
+};
+
+enum sim_ctl_clock_action {
+    SIM_CTL_CLOCK_STATUS = 0,
+    SIM_CTL_CLOCK_JUMP,  // "by": a duration such as "+2h" or "-30m"
+    SIM_CTL_CLOCK_SET,   // "time": UTC, e.g. "2030-01-01T00:00:00Z"
+    SIM_CTL_CLOCK_RATE,  // "rate": device seconds per real second, a number or a string
 };
 
 enum sim_ctl_button_action { SIM_CTL_PRESS = 0, SIM_CTL_RELEASE, SIM_CTL_CLICK };
@@ -55,10 +63,15 @@ struct sim_ctl_request {
     struct sim_ctl_sensor_change sensor;  // sensor (only "temperature" exists)
     uint32_t adc_channel;                 // adc: below SIM_ADC_CHANNELS
     double volts;                         // adc, potentiometer: any finite value
+
+    enum sim_ctl_clock_action clock_action;  // clock
+    int64_t clock_ms;                        // clock jump: delta; clock set: Unix epoch ms
+    double clock_rate;                       // clock rate: within the clock's limits
 };
 
 // Parses one request line (NUL-terminated, untrusted) without touching any device. Returns 0 with
-// *out_request filled, or -1 with *out_error set to the static one-line reason a reply carries.
+// *out_request filled, or -1 with *out_error set to the one-line reason a reply carries: static
+// text, or for a reason quoting the request, a static buffer that the next call overwrites.
 int sim_ctl_parse(const char *line, struct sim_ctl_request *out_request, const char **out_error);
 
 // Executes one request line and writes the reply JSON (always a valid object) into out.

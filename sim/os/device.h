@@ -14,6 +14,7 @@
 #include "os/device_log.h"
 #include "os/identity.h"
 #include "os/manifest.h"
+#include "os/net_policy.h"
 
 struct sim_network {
     bool link_up;            // the access point is reachable (`ctl net down|up`)
@@ -36,6 +37,7 @@ struct sim_device {
     bool cert_ready;
     struct sim_board board;
     struct sim_network network;
+    struct sim_net_policy net;  // host map and AllowedConnections decisions (net_policy.h)
     struct sim_clock clock;
     struct sim_device_log log;
     struct sim_capability_audit audit;
@@ -44,7 +46,8 @@ struct sim_device {
     uint32_t sysevent_mask;
     enum sim_power_request power_request;  // set by the bus server, acted on by the supervisor
     unsigned power_down_seconds;
-    bool debug;  // log every bus request
+    bool debug;                       // log every bus request
+    struct sim_update_agent *update;  // the update agent (update_agent.h); NULL: none
 };
 
 // True when Networking_IsNetworkingReady would say so: interface up, connected, IP, time synced.

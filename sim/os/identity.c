@@ -39,6 +39,9 @@
 #define DEVICE_ID_NAME "device_id"
 
 #define CA_VALIDITY_DAYS 3652  // ten years, leap days included
+// A device clock may be well behind the day the CA was made (a boot without time sync starts
+// from the OS image's build time, or a scenario sets it back): the CA still verifies then.
+#define CA_BACKDATE_DAYS 365
 #define CA_TAG_BYTES 4
 #define SERIAL_BITS 128
 #define MAX_PEM_FILE_BYTES (64 * 1024)
@@ -320,7 +323,7 @@ static enum sim_identity_result build_ca(const char *cert_path, X509 **out_cert,
         X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, (const unsigned char *)cn, -1, -1,
                                    0) != 1 ||
         X509_set_subject_name(cert, name) != 1 || X509_set_issuer_name(cert, name) != 1 ||
-        ASN1_TIME_set(X509_getm_notBefore(cert), now) == NULL ||
+        ASN1_TIME_adj(X509_getm_notBefore(cert), now, -CA_BACKDATE_DAYS, 0) == NULL ||
         ASN1_TIME_adj(X509_getm_notAfter(cert), now, CA_VALIDITY_DAYS, 0) == NULL ||
         X509_set_pubkey(cert, key) != 1) {
         sim_identity_set_err(err, err_size, "cannot build the CA certificate for %s", cert_path);

@@ -30,9 +30,10 @@ enum sim_identity_result {
 };
 
 // Makes sure tenant_dir (created with mode 0700, parents too, if missing) holds the tenant CA:
-// ca.pem, a self-signed ECDSA P-256 CA certificate valid for about ten years from real time now,
-// and ca.key, its PKCS#8 private key with mode 0600. An existing CA is left untouched. Safe when
-// several processes call it at once: exactly one creates the CA and the others use it.
+// ca.pem, a self-signed ECDSA P-256 CA certificate valid from a year before real time now to
+// about ten years after it, and ca.key, its PKCS#8 private key with mode 0600. An existing CA is
+// left untouched. Safe when several processes call it at once: exactly one creates the CA and
+// the others use it.
 // Returns ERR_IO if the directory or files cannot be created or read; ERR_INVALID if only one of
 // the two files exists, either cannot be parsed, the key does not match the certificate, or the
 // certificate is not a CA; ERR_CRYPTO if key generation or signing fails.
@@ -59,6 +60,14 @@ enum sim_identity_result sim_device_id_ensure(const char *device_dir,
 enum sim_identity_result sim_device_cert_issue(const char *tenant_dir, const char *device_id,
                                                time_t device_now, long validity_seconds,
                                                const char *out_path, char *err, size_t err_size);
+
+// The same, with notBefore backdate_seconds before device_now. The OS uses it while device time
+// is accelerated: the device's clock then runs ahead of the host's, which TLS peers such as the
+// local hub check certificates by, and the backdate brings notBefore back into the host's frame.
+// Also ERR_INVALID for a negative backdate or one reaching before 1970.
+enum sim_identity_result sim_device_cert_issue_backdated(
+    const char *tenant_dir, const char *device_id, time_t device_now, long validity_seconds,
+    long backdate_seconds, const char *out_path, char *err, size_t err_size);
 
 // Reads the validity period (UTC, as time_t) and subject CN of the first certificate in path.
 // Any of the outputs may be NULL. Returns ERR_IO if path cannot be opened; ERR_INVALID if it holds

@@ -58,6 +58,13 @@ static bool is_valid_device_id(const char *id) {
 enum sim_identity_result sim_device_cert_issue(const char *tenant_dir, const char *device_id,
                                                time_t device_now, long validity_seconds,
                                                const char *out_path, char *err, size_t err_size) {
+    return sim_device_cert_issue_backdated(tenant_dir, device_id, device_now, validity_seconds, 0,
+                                           out_path, err, err_size);
+}
+
+enum sim_identity_result sim_device_cert_issue_backdated(
+    const char *tenant_dir, const char *device_id, time_t device_now, long validity_seconds,
+    long backdate_seconds, const char *out_path, char *err, size_t err_size) {
     enum sim_identity_result res = SIM_IDENTITY_ERR_CRYPTO;
     X509 *ca = NULL;
     EVP_PKEY *ca_key = NULL;
@@ -78,11 +85,14 @@ enum sim_identity_result sim_device_cert_issue(const char *tenant_dir, const cha
                              SIM_DEVICE_ID_LEN);
         return SIM_IDENTITY_ERR_INVALID;
     }
-    if (validity_seconds <= 0 || device_now > TIME_T_MAX - (time_t)validity_seconds) {
-        sim_identity_set_err(err, err_size, "validity of %ld s from %lld for %s is out of range",
-                             validity_seconds, (long long)device_now, out_path);
+    if (validity_seconds <= 0 || device_now > TIME_T_MAX - (time_t)validity_seconds ||
+        backdate_seconds < 0 || device_now < (time_t)backdate_seconds) {
+        sim_identity_set_err(err, err_size,
+                             "validity of %ld s from %lld backdated %ld s for %s is out of range",
+                             validity_seconds, (long long)device_now, backdate_seconds, out_path);
         return SIM_IDENTITY_ERR_INVALID;
     }
+    time_t not_before = device_now - (time_t)backdate_seconds;
     time_t not_after = device_now + (time_t)validity_seconds;
 
     res = sim_identity_load_ca(tenant_dir, &ca, &ca_key, err, err_size);
@@ -111,11 +121,11 @@ enum sim_identity_result sim_device_cert_issue(const char *tenant_dir, const cha
         sim_identity_set_err(err, err_size, "cannot build the device certificate for %s", out_path);
         goto out;
     }
-    if (ASN1_TIME_set(X509_getm_notBefore(cert), device_now) == NULL ||
+    if (ASN1_TIME_set(X509_getm_notBefore(cert), not_before) == NULL ||
         ASN1_TIME_set(X509_getm_notAfter(cert), not_after) == NULL) {
         res = SIM_IDENTITY_ERR_INVALID;
         sim_identity_set_err(err, err_size, "validity from %lld to %lld for %s cannot be encoded",
-                             (long long)device_now, (long long)not_after, out_path);
+                             (long long)not_before, (long long)not_after, out_path);
         goto out;
     }
     if (!sim_identity_add_ext(cert, ca, NID_key_usage, "critical,digitalSignature") ||

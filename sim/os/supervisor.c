@@ -18,6 +18,7 @@
 #include "os/ctl_commands.h"
 #include "os/exit_records.h"
 #include "os/failure_events.h"
+#include "os/update_agent.h"
 
 // An app that dies within this long of starting counts towards the crash-loop back-off.
 #define QUICK_EXIT_MS 10000
@@ -34,7 +35,8 @@ enum watch_kind {
     WATCH_OUTPUT,
     WATCH_CHANNEL,
     WATCH_CTL,
-    WATCH_CLIENT
+    WATCH_CLIENT,
+    WATCH_UPDATE
 };
 
 static uint64_t tag(enum watch_kind kind, uint32_t index) {
@@ -72,9 +74,30 @@ static void sync_channel_watches(struct sim_supervisor *s) {
     }
 }
 
+// Schedules the next identity check: at the next device time at which the certificate changes
+// state by itself (it becomes valid, is due for renewal, or expires), so that accelerated time
+// renews on time, and every 60 s of real time in any case, to notice a replaced file.
+static void schedule_identity_check(struct sim_supervisor *s, bool have, time_t not_before,
+                                    time_t not_after, int64_t now_ms) {
+    const struct sim_clock *clock = &s->device->clock;
+    int64_t now_s = now_ms / 1000;
+    int64_t next_s = 0;
+    if (have && now_s < not_before) {
+        next_s = not_before;
+    } else if (have && now_s < not_after - CERT_RENEW_MARGIN_S) {
+        next_s = not_after - CERT_RENEW_MARGIN_S;
+    } else if (have && now_s < not_after) {
+        next_s = not_after;
+    }
+    s->identity_check_device_ms =
+        next_s != 0 ? sim_clock_device_ms(clock) + next_s * 1000 - now_ms : 0;
+    s->identity_check_deadline_ms = sim_clock_monotonic_ms() + IDENTITY_CHECK_PERIOD_MS;
+}
+
 static void ensure_identity(struct sim_supervisor *s) {
     struct sim_device *d = s->device;
-    int64_t now_s = sim_clock_now_ms(&d->clock) / 1000;
+    int64_t now_ms = sim_clock_now_ms(&d->clock);
+    int64_t now_s = now_ms / 1000;
     time_t not_before = 0;
     time_t not_after = 0;
     char cn[SIM_DEVICE_ID_LEN + 1];
@@ -84,17 +107,25 @@ static void ensure_identity(struct sim_supervisor *s) {
                 strcmp(cn, d->device_id) == 0;
     bool valid = have && not_before <= now_s && now_s < not_after;
     // The device gets a fresh certificate from the cloud only while it is online.
-    if ((!valid || not_after - now_s < CERT_RENEW_MARGIN_S) && d->network.link_up) {
-        if (sim_device_cert_issue(d->tenant_dir, d->device_id, (time_t)now_s, CERT_VALIDITY_S,
-                                  d->cert_path, err, sizeof(err)) == SIM_IDENTITY_OK) {
+    if ((!valid || not_after - now_s <= CERT_RENEW_MARGIN_S) && d->network.link_up) {
+        // Accelerated device time runs ahead of the host's clock, by which the local hub checks
+        // certificates: notBefore goes back by the lead so that the hub accepts it too.
+        // Rounded up, so that notBefore is never after the host's now.
+        int64_t lead_s = (sim_clock_lead_ms(&d->clock) + 999) / 1000;
+        long backdate = (long)(lead_s < now_s ? lead_s : now_s);
+        if (sim_device_cert_issue_backdated(d->tenant_dir, d->device_id, (time_t)now_s,
+                                            CERT_VALIDITY_S, backdate, d->cert_path, err,
+                                            sizeof(err)) == SIM_IDENTITY_OK) {
             sim_device_log_os(device_log(s), "device certificate issued (valid 24 h)");
-            valid = true;
+            have = valid = true;
+            not_before = (time_t)(now_s - backdate);
+            not_after = (time_t)(now_s + CERT_VALIDITY_S);
         } else {
             sim_device_log_os(device_log(s), "device certificate not issued: %s", err);
         }
     }
     d->cert_ready = valid;
-    s->next_identity_check_ms = sim_clock_monotonic_ms() + IDENTITY_CHECK_PERIOD_MS;
+    schedule_identity_check(s, have, not_before, not_after, now_ms);
 }
 
 static void schedule_restart(struct sim_supervisor *s, int64_t ran_ms);
@@ -125,6 +156,7 @@ static void start_app(struct sim_supervisor *s) {
     s->sigterm_sent = false;
     s->sigkill_sent = false;
     s->app_started_ms = sim_clock_monotonic_ms();
+    sim_update_agent_app_started(d->update);
     sim_failure_image_id(d->executable, s->image_id);
     sim_device_log_os(device_log(s), "started app '%s' (component %s) as pid %d", d->manifest.name,
                       d->manifest.component_id, (int)s->app.pid);
@@ -137,12 +169,19 @@ static void boot(struct sim_supervisor *s) {
     sync_channel_watches(s);
     d->network.interface_enabled = true;
     d->network.time_synced = d->network.link_up;
+    // Without the network there is no time sync: the clock starts from the OS image's build time.
+    if (d->network.time_synced) {
+        sim_clock_sync(&d->clock);
+    } else {
+        sim_clock_start_unsynced(&d->clock);
+    }
     d->power_profile = 2;  // HighPerformance: the default, not kept across reboots
     // A boot is a fresh start: crashes before it don't delay the app now.
     s->quick_exits = 0;
     sim_device_log_os(device_log(s), "boot: device %.16s…, network %s", d->device_id,
                       d->network.link_up ? "up" : "down");
     ensure_identity(s);
+    sim_update_agent_boot(d->update);
     start_app(s);
 }
 
@@ -267,6 +306,45 @@ static void record_exit_event(struct sim_supervisor *s, int status, const char *
                              description);
 }
 
+static void boot(struct sim_supervisor *s);
+
+// Carries out what the update agent asked for. Returns false for SIM_UPDATE_NONE.
+static bool apply_update_action(struct sim_supervisor *s, enum sim_update_action action) {
+    switch (action) {
+        case SIM_UPDATE_NONE:
+            return false;
+        case SIM_UPDATE_STOP_APP:
+            if (s->state == SIM_APP_RUNNING) {
+                stop_app(s, SIM_AFTER_UPDATE);
+            } else if (s->state == SIM_APP_STOPPING) {
+                // Already going: a reboot or shutdown under way wins; a restart becomes the
+                // install.
+                if (s->after_exit == SIM_AFTER_RESTART) {
+                    s->after_exit = SIM_AFTER_UPDATE;
+                }
+            } else if (s->state == SIM_APP_IDLE || s->state == SIM_APP_WAITING) {
+                s->restart_deadline_ms = 0;
+                s->state = SIM_APP_IDLE;
+                apply_update_action(s, sim_update_agent_app_stopped(s->device->update));
+            }
+            return true;
+        case SIM_UPDATE_START_APP:
+            if (s->state == SIM_APP_IDLE || s->state == SIM_APP_WAITING) {
+                s->restart_deadline_ms = 0;
+                s->quick_exits = 0;
+                start_app(s);
+            }
+            return true;
+        case SIM_UPDATE_REBOOT:
+            if (s->state == SIM_APP_IDLE || s->state == SIM_APP_WAITING) {
+                s->restart_deadline_ms = 0;
+                boot(s);
+            }
+            return true;
+    }
+    return false;
+}
+
 static void handle_app_exit(struct sim_supervisor *s, int status) {
     struct sim_device *d = s->device;
     drain_output(s);
@@ -331,15 +409,23 @@ static void handle_app_exit(struct sim_supervisor *s, int status) {
             sim_board_reset(&d->board);
             s->state = SIM_APP_POWERED_OFF;
             if (s->after_exit == SIM_AFTER_POWER_DOWN && d->power_down_seconds > 0) {
-                s->power_on_deadline_ms =
-                    sim_clock_monotonic_ms() + (int64_t)d->power_down_seconds * 1000;
+                // The RTC alarm wakes the device: its residency is device time.
+                s->power_on_device_ms =
+                    sim_clock_device_ms(&d->clock) + (int64_t)d->power_down_seconds * 1000;
                 sim_device_log_os(device_log(s), "powered down; wakes in %u s",
                                   d->power_down_seconds);
             } else {
                 sim_device_log_os(device_log(s), "powered off");
             }
             return;
+        case SIM_AFTER_UPDATE:
+            apply_update_action(s, sim_update_agent_app_stopped(d->update));
+            return;
         case SIM_AFTER_RESTART:
+            // A new app on trial that keeps failing is rolled back and restarted at once.
+            if (apply_update_action(s, sim_update_agent_app_exited(d->update, true))) {
+                return;
+            }
             schedule_restart(s, ran_ms);
             return;
     }
@@ -467,10 +553,22 @@ static void serve_signals(struct sim_supervisor *s) {
     }
 }
 
+// A device-time target as a host deadline (0 stays 0), converted at each wait so that a rate
+// change since it was set is taken into account.
+static int64_t device_deadline(const struct sim_supervisor *s, int64_t device_target_ms) {
+    return device_target_ms != 0 ? sim_clock_host_deadline_ms(&s->device->clock, device_target_ms)
+                                 : 0;
+}
+
 static int64_t next_deadline(const struct sim_supervisor *s) {
-    int64_t deadlines[] = {s->kill_deadline_ms,       s->restart_deadline_ms,
-                           s->power_on_deadline_ms,   s->release_deadline_ms[0],
-                           s->release_deadline_ms[1], s->next_identity_check_ms};
+    int64_t deadlines[] = {s->kill_deadline_ms,
+                           s->restart_deadline_ms,
+                           s->release_deadline_ms[0],
+                           s->release_deadline_ms[1],
+                           s->identity_check_deadline_ms,
+                           device_deadline(s, s->power_on_device_ms),
+                           device_deadline(s, s->identity_check_device_ms),
+                           sim_update_agent_deadline(s->device->update)};
     int64_t nearest = 0;
     for (size_t i = 0; i < sizeof(deadlines) / sizeof(deadlines[0]); i++) {
         if (deadlines[i] != 0 && (nearest == 0 || deadlines[i] < nearest)) {
@@ -482,6 +580,7 @@ static int64_t next_deadline(const struct sim_supervisor *s) {
 
 static void run_due_deadlines(struct sim_supervisor *s) {
     int64_t now = sim_clock_monotonic_ms();
+    int64_t device_now = sim_clock_device_ms(&s->device->clock);
     if (s->kill_deadline_ms != 0 && now >= s->kill_deadline_ms) {
         s->kill_deadline_ms = 0;
         if (s->state == SIM_APP_STOPPING) {
@@ -499,8 +598,8 @@ static void run_due_deadlines(struct sim_supervisor *s) {
             start_app(s);
         }
     }
-    if (s->power_on_deadline_ms != 0 && now >= s->power_on_deadline_ms) {
-        s->power_on_deadline_ms = 0;
+    if (s->power_on_device_ms != 0 && device_now >= s->power_on_device_ms) {
+        s->power_on_device_ms = 0;
         sim_supervisor_power_on(s);
     }
     for (int i = 0; i < 2; i++) {
@@ -509,9 +608,11 @@ static void run_due_deadlines(struct sim_supervisor *s) {
             sim_board_button(&s->device->board, (char)('A' + i), false);
         }
     }
-    if (s->next_identity_check_ms != 0 && now >= s->next_identity_check_ms) {
+    if ((s->identity_check_deadline_ms != 0 && now >= s->identity_check_deadline_ms) ||
+        (s->identity_check_device_ms != 0 && device_now >= s->identity_check_device_ms)) {
         ensure_identity(s);
     }
+    apply_update_action(s, sim_update_agent_run_due(s->device->update));
 }
 
 static void dispatch(struct sim_supervisor *s, uint64_t data) {
@@ -544,6 +645,9 @@ static void dispatch(struct sim_supervisor *s, uint64_t data) {
                 serve_client(s, index);
             }
             break;
+        case WATCH_UPDATE:
+            apply_update_action(s, sim_update_agent_serve(s->device->update));
+            break;
     }
 }
 
@@ -570,6 +674,12 @@ static int setup(struct sim_supervisor *s, const char *ctl_path) {
         return -1;
     }
     watch(s, s->ctl_fd, WATCH_CTL, 0);
+    if (sim_update_agent_fd(s->device->update) >= 0) {
+        watch(s, sim_update_agent_fd(s->device->update), WATCH_UPDATE, 0);
+    }
+    if (sim_clock_share(&s->device->clock, err, sizeof(err)) != SIM_CLOCK_OK) {
+        sim_device_log_os(device_log(s), "%s: the app will see the host's clock", err);
+    }
     return 0;
 }
 
@@ -584,6 +694,7 @@ static void teardown(struct sim_supervisor *s, const char *ctl_path) {
         unlink(ctl_path);
     }
     sim_board_release_all(&s->device->board);
+    sim_clock_unshare(&s->device->clock);
     if (s->signal_fd >= 0) {
         close(s->signal_fd);
     }
@@ -640,6 +751,7 @@ void sim_supervisor_reboot(struct sim_supervisor *s) {
 
 void sim_supervisor_power_off(struct sim_supervisor *s) {
     sim_device_log_os(device_log(s), "power cut");
+    sim_update_agent_power_cut(s->device->update);
     if (s->state == SIM_APP_RUNNING || s->state == SIM_APP_STOPPING) {
         // No SIGTERM: the power is simply gone.
         s->after_exit = SIM_AFTER_POWER_CUT;
@@ -657,7 +769,7 @@ void sim_supervisor_power_on(struct sim_supervisor *s) {
     if (s->state != SIM_APP_POWERED_OFF) {
         return;
     }
-    s->power_on_deadline_ms = 0;
+    s->power_on_device_ms = 0;
     sim_device_log_os(device_log(s), "power on");
     boot(s);
 }
@@ -668,11 +780,27 @@ void sim_supervisor_set_link(struct sim_supervisor *s, bool up) {
         return;
     }
     net->link_up = up;
-    if (up) {
-        net->time_synced = true;
-    }
     sim_device_log_os(device_log(s), "network %s", up ? "up" : "down");
     if (up) {
+        // Every time the link comes up, the device's NTP client sets the clock to network time.
+        struct sim_clock *clock = &s->device->clock;
+        int64_t error_ms = sim_clock_now_ms(clock) - sim_clock_network_ms(clock);
+        net->time_synced = true;
+        sim_clock_sync(clock);
+        if (error_ms != 0) {
+            char error[48];
+            sim_clock_format_duration(error_ms, error, sizeof(error));
+            sim_device_log_os(device_log(s), "clock synced (it was %s off)", error);
+        }
+        ensure_identity(s);
+    }
+    apply_update_action(s, sim_update_agent_network(s->device->update, up));
+}
+
+void sim_supervisor_clock_changed(struct sim_supervisor *s, const char *what) {
+    sim_device_log_os(device_log(s), "clock %s", what);
+    // A device that is off checks its certificate when it boots.
+    if (s->state != SIM_APP_POWERED_OFF) {
         ensure_identity(s);
     }
 }

@@ -31,6 +31,7 @@ enum sim_after_exit {
     SIM_AFTER_POWER_DOWN,  // app-requested power-down, wakes after a residency time
     SIM_AFTER_POWER_CUT,   // off until `ctl power-on`
     SIM_AFTER_SHUTDOWN,    // spheresim itself stops
+    SIM_AFTER_UPDATE,      // the update agent installs, then restarts the app or reboots
 };
 
 struct sim_last_exit {
@@ -61,11 +62,14 @@ struct sim_supervisor {
     struct sim_last_exit last_exit;
     char image_id[37];  // of the running app's binary, for failure reports
 
-    int64_t kill_deadline_ms;  // monotonic, 0 = none
+    // App-process and board timing runs at real speed: host monotonic ms, 0 = none.
+    int64_t kill_deadline_ms;
     int64_t restart_deadline_ms;
-    int64_t power_on_deadline_ms;
     int64_t release_deadline_ms[2];  // button A, B after a click
-    int64_t next_identity_check_ms;
+    // Device-time events: sim_clock_device_ms targets, 0 = none, so a rate change moves them.
+    int64_t power_on_device_ms;
+    int64_t identity_check_device_ms;
+    int64_t identity_check_deadline_ms;  // host monotonic: the periodic check, at real speed
 
     bool finished;
     int exit_status;
@@ -82,5 +86,8 @@ void sim_supervisor_reboot(struct sim_supervisor *supervisor);
 void sim_supervisor_power_off(struct sim_supervisor *supervisor);
 void sim_supervisor_power_on(struct sim_supervisor *supervisor);
 void sim_supervisor_set_link(struct sim_supervisor *supervisor, bool up);
+// After a change to the device clock (jump, set, rate): logs `what` and re-checks whatever
+// depends on device time, such as the certificate's validity.
+void sim_supervisor_clock_changed(struct sim_supervisor *supervisor, const char *what);
 // Presses and releases a button 100 ms later. Returns 0 or ENODEV.
 int sim_supervisor_click(struct sim_supervisor *supervisor, char button);

@@ -347,7 +347,8 @@ static enum scn_result read_capability(struct scn_ctx *c, const struct scn_node 
 }
 
 // The exits the OS files as failures (sim/os/supervisor.c); planned stops are not failures.
-static const char *const failure_reasons[] = {"exit", "crash", "killed-after-sigterm-timeout"};
+static const char *const failure_reasons[] = {"exit", "crash", "killed-after-sigterm-timeout",
+                                              "crash-loop"};
 
 static enum scn_result read_reason(struct scn_ctx *c, const struct scn_node *n, void *base) {
     struct scn_condition *cond = base;
@@ -357,7 +358,8 @@ static enum scn_result read_reason(struct scn_ctx *c, const struct scn_node *n, 
             return SCN_OK;
         }
     }
-    return scn_expected(c, n, "reason to be one of exit, crash, killed-after-sigterm-timeout");
+    return scn_expected(
+        c, n, "reason to be one of exit, crash, killed-after-sigterm-timeout, crash-loop");
 }
 
 static enum scn_result read_open(struct scn_ctx *c, const struct scn_node *n, void *base) {

@@ -310,7 +310,7 @@ enum scn_result scn_parse_param_value(struct scn_ctx *c, const struct scn_node *
             return rc;
         }
         case SCN_P_ENUM: {
-            int v;
+            int v = 0;
             enum scn_result rc = parse_enum(c, n, p, &v);
             if (rc == SCN_OK) {
                 memcpy(field, &v, sizeof(v));
@@ -318,7 +318,7 @@ enum scn_result scn_parse_param_value(struct scn_ctx *c, const struct scn_node *
             return rc;
         }
         case SCN_P_SIGNAL: {
-            int v;
+            int v = 0;
             enum scn_result rc = parse_signal(c, n, &v);
             if (rc == SCN_OK) {
                 memcpy(field, &v, sizeof(v));

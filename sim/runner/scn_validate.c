@@ -34,7 +34,7 @@ static enum scn_result resolve_device(struct scn_ctx *c, const char *id, struct 
                                       struct scn_loc owner_loc, const char *owner,
                                       size_t *out_index) {
     const struct scn_scenario *s = c->scn;
-    const char *ids[LIST_MAX];
+    const char *ids[LIST_MAX] = {0};
     char list[512], q[160];
     size_t n = device_ids(s, ids);
     join(ids, n, list, sizeof(list));
@@ -111,7 +111,7 @@ static enum scn_result resolve_step(struct scn_ctx *c, struct scn_step_ref *ref,
                                     const enum scn_action_kind *kinds, size_t kind_count,
                                     const char *what) {
     const struct scn_scenario *s = c->scn;
-    const char *ids[LIST_MAX];
+    const char *ids[LIST_MAX] = {0};
     size_t n = 0;
     char q[160], list[512];
     for (size_t i = 0; i < s->step_count; ++i) {

@@ -224,8 +224,12 @@ static void test_sim_tenant_ca_ensure_fresh_dir_creates_p256_ca(void **state) {
     int secs = 0;
     assert_int_equal(ASN1_TIME_diff(&days, &secs, X509_get0_notBefore(ca), X509_get0_notAfter(ca)),
                      1);
-    assert_in_range(days, 3650, 3653);
-    assert_int_equal(X509_cmp_time(X509_get0_notBefore(ca), &(time_t){before - 1}), 1);
+    // Backdated a year, so a device clock set well before today still verifies; ten years on.
+    assert_in_range(days, 365 + 3650, 365 + 3653);
+    assert_int_equal(X509_cmp_time(X509_get0_notBefore(ca), &(time_t){before - 364 * DAY_SECONDS}),
+                     -1);
+    assert_int_equal(X509_cmp_time(X509_get0_notBefore(ca), &(time_t){before - 366 * DAY_SECONDS}),
+                     1);
     X509_free(ca);
 }
 

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: MIT
-# device_app under spheresim: pressing button A through `spheresim ctl` toggles LED1, and the
-# status LED follows the network.
+# device_app under spheresim, without a hub: pressing button A through `spheresim ctl` toggles
+# LED1, and the status LED follows the network.
 source "$(dirname "$0")/lib.sh"
 
 start_device "$DEVICE_APP"
@@ -32,6 +32,13 @@ ctl net up
 wait_for_log "app: INFO: network ready" 10 2
 
 stop_device
-grep -q '"unused":\[\]' "$DEVICE_DIR/records/privilege-report.json" ||
-    fail "device_app's manifest declares something it does not use: $(cat "$DEVICE_DIR/records/privilege-report.json")"
+# Without a hub (and --hub local) the app cannot reach its hosts, and nothing asks it to
+# reboot; everything else in the manifest must have been used.
+python3 - "$DEVICE_DIR/records/privilege-report.json" <<'PY' || fail "device_app's manifest declares something it does not use: $(cat "$DEVICE_DIR/records/privilege-report.json")"
+import json, sys
+report = json.load(open(sys.argv[1]))
+assert set(report["unused"]) <= {"AllowedConnections:spheresim.azure-devices.net",
+                                 "AllowedConnections:global.azure-devices-provisioning.net",
+                                 "PowerControls:ForceReboot"}, report
+PY
 echo PASS

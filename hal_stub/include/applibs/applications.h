@@ -11,6 +11,15 @@
 extern "C" {
 #endif
 
+/// The version of the OS the device runs, as text such as "1.0.0" (spheresim's simulated OS
+/// releases use MAJOR.MINOR.PATCH); NUL-terminated.
+typedef struct Applications_OsVersion {
+    char version[16];
+} Applications_OsVersion;
+
+/// Internal: fills *outVersion; see Applications_GetOsVersion.
+int halstub_applications_os_version(Applications_OsVersion *outVersion);
+
 /// Internal: returns the memory figure selected by which (0 total, 1 user mode, 2 peak user
 /// mode) in KiB, or 0 with errno set on failure. Apps call the Applications_* wrappers instead.
 size_t halstub_applications_memory_kb(int which);
@@ -37,6 +46,14 @@ static inline size_t Applications_GetUserModeMemoryUsageInKB(void) {
 /// Other errno values are possible and not guaranteed to stay the same.
 static inline size_t Applications_GetPeakUserModeMemoryUsageInKB(void) {
     return halstub_applications_memory_kb(2);
+}
+
+/// Gets the version of the OS the device currently runs; an OS update changes it.
+/// Returns 0 on success; -1 with errno set on failure:
+///   EFAULT  outVersion is NULL.
+/// Other errno values are possible and not guaranteed to stay the same.
+static inline int Applications_GetOsVersion(Applications_OsVersion *outVersion) {
+    return halstub_applications_os_version(outVersion);
 }
 
 #ifdef __cplusplus

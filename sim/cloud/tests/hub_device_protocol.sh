@@ -21,13 +21,14 @@ hub device remove ghost >/dev/null
 # The observer watches everything for the whole test.
 OBSERVED=$TEST_DIR/observed.txt
 "$PROBE" --port "$PORT" --cafile "$HUB_CA" --id spheresim-test-observer --username observer \
-    --qos 1 subscribe '#' '$iothub/#' 'devices/+/messages/events/#' --listen 120 >"$OBSERVED" &
+    --qos 1 subscribe '#' '$iothub/#' 'devices/+/messages/events/#' '$spheresim/consumed' \
+    --listen 120 >"$OBSERVED" &
 observer_pid=$!
 for _ in $(seq 100); do
-    [ "$(grep -c '^suback' "$OBSERVED" || true)" -eq 3 ] && break
+    [ "$(grep -c '^suback' "$OBSERVED" || true)" -eq 4 ] && break
     sleep 0.05
 done
-[ "$(grep -c '^suback 1' "$OBSERVED" || true)" -eq 3 ] || fail "observer not subscribed: $(cat "$OBSERVED")"
+[ "$(grep -c '^suback 1' "$OBSERVED" || true)" -eq 4 ] || fail "observer not subscribed: $(cat "$OBSERVED")"
 
 # X.509 telemetry with a property bag: system and application properties come out decoded and
 # apart.
@@ -172,6 +173,16 @@ out=$(probe_x509 dev-a "$cert_a" connect)
 expect_lines "$out" "connack 0"
 wait "$first_pid"
 expect_lines "$(cat "$first")" "connack 0" "suback 1" "closed"
+
+# MQTT 5: what the hub took is acknowledged with a success reason (0, or 16: no matching
+# subscribers), never 135 (not authorised), and it is stored.
+out=$(script_x509 dev-a "$cert_a" --protocol 5 pub devices/dev-a/messages/events/ v5-body \
+    pub '$iothub/twin/GET/?$rid=v5' '')
+expect_lines "$out" "connack 0"
+reasons=$(printf '%s\n' "$out" | sed -n 's/^puback reason //p')
+[ "$(printf '%s\n' "$reasons" | grep -cE '^(0|16)$')" = 2 ] ||
+    fail "MQTT 5 PUBACKs for accepted messages: $out"
+hub telemetry dev-a | grep -q " v5-body$" || fail "MQTT 5 telemetry not stored"
 
 # Nothing any device sent reached the observer.
 kill -0 "$observer_pid" 2>/dev/null || fail "the observer's connection ended early: $(cat "$OBSERVED")"

@@ -6,7 +6,10 @@
 // the output of a client still running in the background.
 //
 // usage: hub_mqtt_script --port N --cafile F --id ID [--cert F --key F] [--username U]
-//            [--password P] [--qos Q] [--clean 0|1] [--will-topic T --will-message M] STEP...
+//            [--password P] [--qos Q] [--clean 0|1] [--will-topic T --will-message M]
+//            [--protocol 4|5] STEP...
+// --protocol 5 speaks MQTT 5 (IoT Hub's devices use 3.1.1, the default); a PUBACK then prints as
+// "puback reason N" with its reason code.
 // steps:  sub FILTER                 subscribe, wait for SUBACK          -> "suback Q"
 //         unsub FILTER               unsubscribe, wait for UNSUBACK      -> "unsuback"
 //         pub TOPIC TEXT             publish (QoS 1 waits for PUBACK)    -> "puback" | "sent"
@@ -22,6 +25,10 @@
 //                                    JSON, for at most SECONDS          -> "answered NAME" each
 //         drop                       end the process without DISCONNECT, as a device losing its
 //                                    network does (the broker sends the will) -> "dropped"
+//         reconnect SECONDS          wait until the broker drops the connection, then connect
+//                                    again as a device's retry loop does (every 100 ms) until a
+//                                    CONNACK, within SECONDS in all -> "lost" then
+//                                    "reconnected N" | "reconnect-timeout"
 // output: "connack N" | "no-connack REASON" first; "message TOPIC PAYLOAD" for every delivery;
 //         "closed" when the broker dropped the connection (then the remaining steps are skipped).
 // Exit status: 0 whatever the broker did (tests judge the output), 2 for usage errors.
@@ -42,6 +49,8 @@ struct script {
     bool closed;
     bool disconnecting;
     int acked_mid;
+    int ack_reason;  // MQTT 5: the last PUBACK's reason code
+    bool v5;
     int granted_qos;
     // expect
     const char *want_prefix;
@@ -75,6 +84,15 @@ static void on_disconnect(struct mosquitto *m, void *ctx, int rc) {
 static void on_ack(struct mosquitto *m, void *ctx, int mid) {
     (void)m;
     ((struct script *)ctx)->acked_mid = mid;
+}
+
+static void on_publish_v5(struct mosquitto *m, void *ctx, int mid, int reason,
+                          const mosquitto_property *props) {
+    (void)m;
+    (void)props;
+    struct script *s = ctx;
+    s->ack_reason = reason;
+    s->acked_mid = mid;
 }
 
 static void on_subscribe(struct mosquitto *m, void *ctx, int mid, int count, const int *granted) {
@@ -148,6 +166,39 @@ static bool have_message(const struct script *s, int arg) {
     return s->seen;
 }
 
+static bool is_closed(const struct script *s, int arg) {
+    (void)arg;
+    return s->closed;
+}
+
+// Waits for the connection to drop, then retries until a CONNACK or the deadline.
+static void reconnect(struct script *s, double seconds) {
+    double deadline = now_s() + seconds;
+    while (!s->closed && now_s() < deadline) {
+        run_until(s, deadline - now_s(), is_closed, 0);
+    }
+    if (!s->closed) {
+        printf("reconnect-timeout\n");
+        return;
+    }
+    printf("lost\n");
+    fflush(stdout);
+    while (now_s() < deadline) {
+        s->closed = false;
+        s->connack = -1;
+        if (mosquitto_reconnect(s->mosq) == MOSQ_ERR_SUCCESS &&
+            run_until(s, deadline - now_s() < 5 ? deadline - now_s() : 5, have_connack, 0) &&
+            s->connack == 0) {
+            printf("reconnected %d\n", s->connack);
+            return;
+        }
+        struct timespec pause = {.tv_sec = 0, .tv_nsec = 100 * 1000000L};
+        nanosleep(&pause, NULL);
+    }
+    s->closed = true;
+    printf("reconnect-timeout\n");
+}
+
 static bool answered_all(const struct script *s, int arg) {
     (void)arg;
     return s->answers_left <= 0;
@@ -200,14 +251,19 @@ static int publish(struct script *s, const char *topic, const void *payload, int
     if (!run_until(s, 10, have_ack, mid)) {
         return 1;
     }
-    printf("puback\n");
+    if (s->v5) {
+        printf("puback reason %d\n", s->ack_reason);
+    } else {
+        printf("puback\n");
+    }
     return 0;
 }
 
 // Runs steps from argv[at]; returns the exit status.
 static int run_steps(struct script *s, int argc, char **argv, int at, int qos) {
     int status = 0;
-    for (int i = at; i < argc && !s->closed; i++) {
+    // A closed connection skips the remaining steps, up to a reconnect.
+    for (int i = at; i < argc && (!s->closed || strcmp(argv[i], "reconnect") == 0); i++) {
         const char *step = argv[i];
         int left = argc - i - 1;
         int mid = 0;
@@ -263,6 +319,8 @@ static int run_steps(struct script *s, int argc, char **argv, int at, int qos) {
                 printf("expect-timeout\n");
             }
             s->want_prefix = NULL;
+        } else if (strcmp(step, "reconnect") == 0 && left >= 1) {
+            reconnect(s, number(argv[++i]));
         } else if (strcmp(step, "wait") == 0 && left >= 1) {
             run_until(s, number(argv[++i]), NULL, 0);
         } else if (strcmp(step, "answer") == 0 && left >= 4) {
@@ -282,7 +340,7 @@ static int run_steps(struct script *s, int argc, char **argv, int at, int qos) {
 int main(int argc, char **argv) {
     const char *cafile = NULL, *cert = NULL, *key = NULL, *id = NULL, *username = NULL;
     const char *password = NULL, *will_topic = NULL, *will_message = "";
-    int port = 0, qos = 1, first_step = argc;
+    int port = 0, qos = 1, first_step = argc, protocol = 4;
     bool clean = true;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -316,19 +374,27 @@ int main(int argc, char **argv) {
             will_topic = v;
         } else if (strcmp(a, "--will-message") == 0) {
             will_message = v;
+        } else if (strcmp(a, "--protocol") == 0) {
+            protocol = (int)number(v);
         } else {
             return usage();
         }
         i++;
     }
-    if (port <= 0 || qos < 0 || qos > 2 || cafile == NULL || id == NULL) {
+    if (port <= 0 || qos < 0 || qos > 2 || cafile == NULL || id == NULL ||
+        (protocol != 4 && protocol != 5)) {
         return usage();
     }
     setvbuf(stdout, NULL, _IOLBF, 0);
     mosquitto_lib_init();
     struct script s = {.connack = -1, .acked_mid = -1, .granted_qos = -1};
     s.mosq = mosquitto_new(id, clean, &s);
-    mosquitto_int_option(s.mosq, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311);
+    s.v5 = protocol == 5;
+    mosquitto_int_option(s.mosq, MOSQ_OPT_PROTOCOL_VERSION,
+                         s.v5 ? MQTT_PROTOCOL_V5 : MQTT_PROTOCOL_V311);
+    if (s.v5) {
+        mosquitto_publish_v5_callback_set(s.mosq, on_publish_v5);
+    }
     mosquitto_connect_callback_set(s.mosq, on_connect);
     mosquitto_disconnect_callback_set(s.mosq, on_disconnect);
     mosquitto_publish_callback_set(s.mosq, on_ack);

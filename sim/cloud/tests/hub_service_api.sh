@@ -70,6 +70,8 @@ openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 
 # ---- the broker: TLS only, passwords for the service client and the fake plugin peer ----
 SERVICE_TOKEN=$(openssl rand -hex 24)
 RESPONDER_SECRET=$(openssl rand -hex 24)
+# The CLI verbs work on a hub's state directory only, which `hub start` marks with its hub.db.
+: >"$STATE/hub.db"
 printf '%s\n' "$SERVICE_TOKEN" >"$STATE/service.token"
 chmod 600 "$STATE/service.token"
 : >passwd
@@ -383,7 +385,7 @@ python3 -c 'import json,sys; [json.loads(l) for l in open(sys.argv[1])]' follow.
 if "$SPHERESIM" hub twin get dev1 --state-dir "$TEST_DIR/nothing" 2>err.txt; then
     fail "twin get without a running hub exited 0"
 fi
-grep -q '^spheresim: hub twin get: .*not running' err.txt || fail "no-hub reason: $(cat err.txt)"
+grep -q '^spheresim: hub twin get: .*holds no hub' err.txt || fail "no-hub reason: $(cat err.txt)"
 
 # ---- the broker restarts under the service: health stays up, calls fail fast, then recover ----
 stop_pid "$BROKER_PID"

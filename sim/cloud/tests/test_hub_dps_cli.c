@@ -24,6 +24,7 @@
 #include "cloud/hub_dps.h"
 #include "cloud/hub_dps_auth.h"
 #include "cloud/hub_enrollments.h"
+#include "cloud/hub_store.h"
 
 #define GROUP_KEY "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
 #define DEVICE_01_KEY "YlH/UCsaA7mBBFGAlOysUKGTTAKpddEkTUFpC9ViNHA="
@@ -43,6 +44,15 @@ static int setup(void **state) {
     if (mkdtemp(f->dir) == NULL) {
         return -1;
     }
+    // A hub's state directory, as `hub start` leaves it: the verbs refuse any other.
+    char path[PATH_MAX];
+    char err[256];
+    struct hub_store *store = NULL;
+    snprintf(path, sizeof path, "%s/" HUB_STORE_FILE, f->dir);
+    if (hub_store_open(path, &store, err, sizeof err) != HUB_STORE_OK) {
+        return -1;
+    }
+    hub_store_close(store);
     *state = f;
     return 0;
 }
@@ -251,6 +261,23 @@ static void test_cli_dps_sas_token_passes_dps_connect(void **state) {
     assert_int_equal(run(f, "dps", "sas-token", "device-01", "--expiry-seconds", "0", NULL), 2);
 }
 
+static void test_cli_enrollment_without_a_hub_fails_and_creates_nothing(void **state) {
+    struct fixture *f = *state;
+    char path[PATH_MAX];
+    const char *files[] = {HUB_STORE_FILE, HUB_STORE_FILE "-wal", HUB_STORE_FILE "-shm"};
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(path, sizeof path, "%s/%s", f->dir, files[i]);
+        unlink(path);
+    }
+    assert_int_equal(run(f, "enrollment", "list", NULL), 1);
+    assert_non_null(strstr(f->err, "holds no hub"));
+    assert_non_null(strstr(f->err, f->dir));
+    assert_int_equal(run(f, "enrollment", "add", "dev", "--x509", NULL), 1);
+    assert_int_equal(run(f, "dps", "key", "kits", "device-01", NULL), 1);
+    snprintf(path, sizeof path, "%s/" HUB_STORE_FILE, f->dir);
+    assert_int_equal(access(path, F_OK), -1);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -259,6 +286,7 @@ int main(void) {
         T(test_cli_enrollment_errors_are_one_line),
         T(test_cli_dps_key_derives_from_group),
         T(test_cli_dps_sas_token_passes_dps_connect),
+        T(test_cli_enrollment_without_a_hub_fails_and_creates_nothing),
 #undef T
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -67,7 +67,7 @@ static long long fake_now(void *ctx) {
     return ((struct fixture *)ctx)->now;
 }
 
-static int setup(void **state) {
+static int open_fixture(void **state, bool c2d_acks) {
     struct fixture *f = calloc(1, sizeof *f);
     snprintf(f->dir, sizeof f->dir, "/tmp/spheresim-engine-XXXXXX");
     if (f == NULL || mkdtemp(f->dir) == NULL) {
@@ -86,6 +86,7 @@ static int setup(void **state) {
         .state_dir = f->dir,
         .hub_hostname = "spheresim.azure-devices.net",
         .io = {.ctx = f, .publish = fake_publish, .kick = fake_kick, .now_ms = fake_now},
+        .c2d_acks = c2d_acks,
     };
     char err[256];
     if (hub_engine_open(&options, &f->engine, err, sizeof err) != 0) {
@@ -94,6 +95,15 @@ static int setup(void **state) {
     }
     *state = f;
     return 0;
+}
+
+static int setup(void **state) {
+    return open_fixture(state, false);
+}
+
+// The plugin with the broker's TLS shim: C2D messages complete on their PUBACK.
+static int setup_acks(void **state) {
+    return open_fixture(state, true);
 }
 
 static void clear_sent(struct fixture *f) {
@@ -328,6 +338,133 @@ static void test_hub_engine_c2d_queued_then_delivered_on_subscribe(void **state)
     assert_int_equal(f->count, before);  // delivered once
 }
 
+static int queued_count(struct fixture *f) {
+    cJSON *record = call(f, "device-get", "{\"deviceId\":\"dev\"}");
+    const cJSON *body = cJSON_GetObjectItemCaseSensitive(record, "body");
+    int count = cJSON_GetObjectItemCaseSensitive(body, "cloudToDeviceMessageCount")->valueint;
+    cJSON_Delete(record);
+    return count;
+}
+
+// Sends one C2D message to dev (connected and subscribed) and returns the topic it went out on.
+static void send_c2d(struct fixture *f, const char *message_id, char *out_topic, size_t size) {
+    char request[128];
+    snprintf(request, sizeof request, "{\"deviceId\":\"dev\",\"body\":\"b\",\"messageId\":\"%s\"}",
+             message_id);
+    cJSON *answer = call(f, "c2d-send", request);
+    assert_int_equal(status_of(answer), 200);
+    // "queued" counts what still waits to be sent: this one went out.
+    const cJSON *body = cJSON_GetObjectItemCaseSensitive(answer, "body");
+    assert_int_equal(cJSON_GetObjectItemCaseSensitive(body, "queued")->valueint, 0);
+    cJSON_Delete(answer);
+    const struct sent *s = last_to(f, "dev");
+    assert_non_null(s);
+    assert_non_null(strstr(s->topic, message_id));
+    snprintf(out_topic, size, "%s", s->topic);
+}
+
+static void test_hub_engine_c2d_stays_queued_until_puback(void **state) {
+    struct fixture *f = *state;
+    char topic[1024];
+    add_device(f);
+    connect_device(f, true);
+    subscribe(f, "devices/dev/messages/devicebound/#");
+    send_c2d(f, "m1", topic, sizeof topic);
+    assert_int_equal(queued_count(f), 1);  // locked, not complete
+    size_t before = f->count;
+    hub_engine_tick(f->engine);
+    assert_int_equal(f->count, before);  // and not sent again while locked
+    hub_engine_c2d_acked(f->engine, "dev", topic);
+    assert_int_equal(queued_count(f), 0);
+    hub_engine_c2d_acked(f->engine, "dev", topic);  // a stray PUBACK changes nothing
+    hub_engine_c2d_acked(f->engine, "dev", "devices/dev/messages/devicebound/%zz");
+    hub_engine_c2d_acked(f->engine, "dev", "not/a/c2d/topic");
+    assert_int_equal(queued_count(f), 0);
+}
+
+static void test_hub_engine_c2d_unacked_clean_session_gets_it_again(void **state) {
+    struct fixture *f = *state;
+    char topic[1024];
+    add_device(f);
+    connect_device(f, true);
+    subscribe(f, "devices/dev/messages/devicebound/#");
+    send_c2d(f, "m1", topic, sizeof topic);
+    hub_engine_disconnect(f->engine, &f->dev_handle, "dev");  // before its PUBACK
+    clear_sent(f);
+    connect_device(f, true);
+    hub_engine_tick(f->engine);
+    assert_null(last_to(f, "dev"));  // not subscribed yet
+    subscribe(f, "devices/dev/messages/devicebound/#");
+    hub_engine_tick(f->engine);
+    assert_non_null(last_to(f, "dev"));
+    assert_string_equal(last_to(f, "dev")->topic, topic);
+    hub_engine_c2d_acked(f->engine, "dev", topic);
+    assert_int_equal(queued_count(f), 0);
+}
+
+static void test_hub_engine_c2d_unacked_kept_session_is_left_to_the_broker(void **state) {
+    struct fixture *f = *state;
+    char topic[1024];
+    add_device(f);
+    connect_device(f, false);
+    subscribe(f, "devices/dev/messages/devicebound/#");
+    send_c2d(f, "m1", topic, sizeof topic);
+    hub_engine_disconnect(f->engine, &f->dev_handle, "dev");
+    clear_sent(f);
+    // The broker sends the kept session's message again itself; the hub must not add a copy.
+    connect_device(f, false);
+    hub_engine_tick(f->engine);
+    assert_null(last_to(f, "dev"));
+    assert_int_equal(queued_count(f), 1);
+    hub_engine_c2d_acked(f->engine, "dev", topic);
+    assert_int_equal(queued_count(f), 0);
+    // A clean session after a kept one: the broker dropped that session, so the hub sends again.
+    send_c2d(f, "m2", topic, sizeof topic);
+    hub_engine_disconnect(f->engine, &f->dev_handle, "dev");
+    clear_sent(f);
+    connect_device(f, true);
+    subscribe(f, "devices/dev/messages/devicebound/#");
+    hub_engine_tick(f->engine);
+    assert_non_null(last_to(f, "dev"));
+    assert_string_equal(last_to(f, "dev")->topic, topic);
+}
+
+static bool connect_with_will(struct fixture *f, bool seen, const char *will_topic) {
+    struct hub_connect_info info = {
+        .client = &f->dev_handle,
+        .client_id = "dev",
+        .username = "spheresim.azure-devices.net/dev/?api-version=2021-04-12",
+        .cert_cn = "dev",
+        .clean_session = true,
+        .will_seen = seen,
+        .will = true,
+        .will_topic = will_topic,
+    };
+    bool accepted = hub_engine_connect(f->engine, &info);
+    if (accepted) {
+        hub_engine_disconnect(f->engine, &f->dev_handle, "dev");
+    }
+    return accepted;
+}
+
+static void test_hub_engine_connect_with_will_elsewhere_is_refused(void **state) {
+    struct fixture *f = *state;
+    add_device(f);
+    assert_true(connect_with_will(f, true, "devices/dev/messages/events/"));
+    assert_true(connect_with_will(f, true, "devices/dev/messages/events/a=b"));
+    assert_false(connect_with_will(f, true, "devices/dev/status"));
+    assert_false(connect_with_will(f, true, "devices/other/messages/events/"));
+    assert_false(connect_with_will(f, true, "$iothub/twin/GET/?$rid=1"));
+    assert_false(connect_with_will(f, true, NULL));  // a will whose topic could not be read
+    // Without the TLS shim nothing is known of the will: the CONNECT goes through.
+    assert_true(connect_with_will(f, false, NULL));
+    cJSON *answer = call(f, "connection-state", "{\"deviceId\":\"dev\"}");
+    char *text = cJSON_PrintUnformatted(answer);
+    assert_non_null(strstr(text, "a will is allowed only on devices/dev/messages/events/"));
+    free(text);
+    cJSON_Delete(answer);
+}
+
 static void test_hub_engine_c2d_expired_is_dropped(void **state) {
     struct fixture *f = *state;
     add_device(f);
@@ -390,6 +527,60 @@ static void test_hub_engine_twin_throttle_answers_429(void **state) {
     f->now += 1000;
     device_publish(f, "$iothub/twin/GET/?$rid=c", "");
     assert_string_equal(last_to(f, "dev")->topic, "$iothub/twin/res/200/?$rid=c");
+}
+
+// A second device, "dev2", on its own connection handle.
+static void add_and_connect_dev2(struct fixture *f, const void *handle) {
+    assert_int_equal(
+        call_status(f, "device-add", "{\"deviceId\":\"dev2\",\"authentication\":\"x509\"}"), 200);
+    struct hub_connect_info info = {
+        .client = handle,
+        .client_id = "dev2",
+        .username = "spheresim.azure-devices.net/dev2/?api-version=2021-04-12",
+        .cert_cn = "dev2",
+        .clean_session = true,
+    };
+    assert_true(hub_engine_connect(f->engine, &info));
+    assert_int_equal(acl_check(f, handle, "dev2", HUB_ACCESS_SUBSCRIBE, "$iothub/twin/res/#"),
+                     HUB_VERDICT_ALLOW);
+}
+
+static const char *dev2_get(struct fixture *f, const void *handle, const char *rid) {
+    char topic[64];
+    snprintf(topic, sizeof topic, "$iothub/twin/GET/?$rid=%s", rid);
+    assert_int_equal(acl_check(f, handle, "dev2", HUB_ACCESS_WRITE, topic), HUB_VERDICT_ALLOW);
+    hub_engine_message(f->engine, "dev2", topic, "", 0, false);
+    return last_to(f, "dev2")->topic;
+}
+
+static void test_hub_engine_hub_wide_twin_rate_counts_every_device(void **state) {
+    struct fixture *f = *state;
+    static int dev2_handle;
+    add_device(f);
+    connect_device(f, true);
+    subscribe(f, "$iothub/twin/res/#");
+    add_and_connect_dev2(f, &dev2_handle);
+    // The hub as a whole takes two twin requests a second; dev2's own rate (unlimited) and dev's
+    // (five) do not lift that.
+    assert_int_equal(call_status(f, "fault-throttle", "{\"twinPerSecond\":2}"), 204);
+    assert_int_equal(call_status(f, "fault-throttle", "{\"deviceId\":\"dev\",\"twinPerSecond\":5}"),
+                     204);
+    assert_int_equal(
+        call_status(f, "fault-throttle", "{\"deviceId\":\"dev2\",\"twinPerSecond\":0}"), 204);
+    device_publish(f, "$iothub/twin/GET/?$rid=a1", "");
+    assert_string_equal(last_to(f, "dev")->topic, "$iothub/twin/res/200/?$rid=a1");
+    assert_string_equal(dev2_get(f, &dev2_handle, "b1"), "$iothub/twin/res/200/?$rid=b1");
+    // The third request of the second, whichever device sends it, is past the hub's rate.
+    assert_string_equal(dev2_get(f, &dev2_handle, "b2"), "$iothub/twin/res/429/?$rid=b2");
+    device_publish(f, "$iothub/twin/PATCH/properties/reported/?$rid=a2", "{\"x\":1}");
+    assert_string_equal(last_to(f, "dev")->topic, "$iothub/twin/res/429/?$rid=a2");
+    f->now += 1000;
+    assert_string_equal(dev2_get(f, &dev2_handle, "b3"), "$iothub/twin/res/200/?$rid=b3");
+    // Unlimited again: nothing is refused.
+    assert_int_equal(call_status(f, "fault-throttle", "{\"twinPerSecond\":0}"), 204);
+    for (int i = 0; i < 10; i++) {
+        assert_string_equal(dev2_get(f, &dev2_handle, "c"), "$iothub/twin/res/200/?$rid=c");
+    }
 }
 
 static void test_hub_engine_twin_delay_fault_sends_on_tick(void **state) {
@@ -607,9 +798,17 @@ int main(void) {
         T(test_hub_engine_method_answered_then_timed_out),
         T(test_hub_engine_c2d_queued_then_delivered_on_subscribe),
         T(test_hub_engine_c2d_expired_is_dropped),
+        T(test_hub_engine_connect_with_will_elsewhere_is_refused),
+        cmocka_unit_test_setup_teardown(test_hub_engine_c2d_stays_queued_until_puback, setup_acks,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_hub_engine_c2d_unacked_clean_session_gets_it_again,
+                                        setup_acks, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_hub_engine_c2d_unacked_kept_session_is_left_to_the_broker, setup_acks, teardown),
         T(test_hub_engine_c2d_queue_limit_is_fifty),
         T(test_hub_engine_disabling_kicks_and_refuses),
         T(test_hub_engine_twin_throttle_answers_429),
+        T(test_hub_engine_hub_wide_twin_rate_counts_every_device),
         T(test_hub_engine_twin_delay_fault_sends_on_tick),
         T(test_hub_engine_persistent_session_keeps_c2d_subscription),
         T(test_hub_engine_bad_requests_get_400),

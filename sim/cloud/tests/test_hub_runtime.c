@@ -150,6 +150,22 @@ static void test_hub_faults_admit_counts_per_second_window(void **state) {
     hub_faults_free(&faults);
 }
 
+static void test_hub_faults_admit_hub_rate_counts_every_device_together(void **state) {
+    (void)state;
+    struct hub_faults faults = {0};
+    assert_int_equal(hub_faults_set_rate(&faults, NULL, HUB_RATE_TWIN, 3), 0);
+    assert_int_equal(hub_faults_set_rate(&faults, "a", HUB_RATE_TWIN, 100), 0);
+    assert_int_equal(hub_faults_admit(&faults, "a", HUB_RATE_TWIN, 5000), HUB_ADMIT_OK);
+    assert_int_equal(hub_faults_admit(&faults, "b", HUB_RATE_TWIN, 5001), HUB_ADMIT_OK);
+    assert_int_equal(hub_faults_admit(&faults, "c", HUB_RATE_TWIN, 5002), HUB_ADMIT_OK);
+    // Each device sent at most one: only the hub's total is past its rate.
+    assert_int_equal(hub_faults_admit(&faults, "d", HUB_RATE_TWIN, 5003), HUB_ADMIT_THROTTLED);
+    assert_int_equal(hub_faults_admit(&faults, "a", HUB_RATE_TWIN, 5004), HUB_ADMIT_THROTTLED);
+    assert_int_equal(hub_faults_admit(&faults, "d", HUB_RATE_TELEMETRY, 5004), HUB_ADMIT_OK);
+    assert_int_equal(hub_faults_admit(&faults, "d", HUB_RATE_TWIN, 6000), HUB_ADMIT_OK);
+    hub_faults_free(&faults);
+}
+
 static void test_hub_faults_admit_past_ten_times_is_abusive(void **state) {
     (void)state;
     struct hub_faults faults = {0};
@@ -212,6 +228,7 @@ int main(void) {
         cmocka_unit_test(test_hub_subscriptions_sixth_distinct_filter_hits_limit),
         cmocka_unit_test(test_hub_faults_device_setting_overrides_hub_wide),
         cmocka_unit_test(test_hub_faults_admit_counts_per_second_window),
+        cmocka_unit_test(test_hub_faults_admit_hub_rate_counts_every_device_together),
         cmocka_unit_test(test_hub_faults_admit_past_ten_times_is_abusive),
         cmocka_unit_test(test_hub_timers_fire_due_in_order),
         cmocka_unit_test(test_hub_timers_add_refuses_past_limit),

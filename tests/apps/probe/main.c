@@ -6,6 +6,14 @@
 //     --mode crash | exit | ignore-sigterm | graceful | gpio-denied | storage-counter |
 //            storage-fill | reboot | powerdown | memory | deviceauth | sensors
 //     --code N   (exit)         --gpio N   (gpio-denied)
+//     --mode connect --target HOST:PORT (repeatable) [--unix PATH]: resolve and connect to each
+//     target in turn, send a line and log the echo (net_probe.c)
+//     --mode mqtt --target HOST:PORT --ca PATH: one IoT Hub device session over TLS with the
+//     device certificate and one telemetry message; PATH is package-relative (mqtt_probe.c)
+//     --mode time: log the time as libc and libcrypto see it; --mode tls --target HOST:PORT
+//     --ca FILE: TLS handshakes with libmosquitto, verified against FILE (clock_probe.c)
+//     --mode update [--defer MINUTES] [--defers N] [--resume 1] [--label TEXT]: log update events,
+//     defer and resume (update_probe.c)
 // Everything worth checking is logged as one line "PROBE <key> <value...>", so a test can grep
 // the OS's log of the app. Errno values are logged by name ("EACCES"), never by number, because
 // numbers differ between libcs.
@@ -34,7 +42,11 @@
 
 #include <hw/sample_appliance.h>
 
+#include "clock_probe.h"
 #include "eventloop_timer_utilities.h"
+#include "mqtt_probe.h"
+#include "net_probe.h"
+#include "update_probe.h"
 
 typedef enum ExitCode {
     ExitCode_Success = 0,
@@ -50,6 +62,8 @@ typedef enum ExitCode {
     ExitCode_Exit_Requested = 9,
     ExitCode_Init_SensorTimer = 10,
     ExitCode_SensorTimer_Consume = 11,
+    ExitCode_Init_ClockProbe = 20,
+    ExitCode_Init_UpdateProbe = 21,
 } ExitCode;
 
 typedef enum {
@@ -65,6 +79,11 @@ typedef enum {
     ProbeMode_Memory,
     ProbeMode_DeviceAuth,
     ProbeMode_Sensors,
+    ProbeMode_Connect,
+    ProbeMode_Time,
+    ProbeMode_Tls,
+    ProbeMode_Mqtt,
+    ProbeMode_Update,
 } ProbeMode;
 
 static const struct {
@@ -83,6 +102,11 @@ static const struct {
     {"memory", ProbeMode_Memory},
     {"deviceauth", ProbeMode_DeviceAuth},
     {"sensors", ProbeMode_Sensors},
+    {"connect", ProbeMode_Connect},
+    {"time", ProbeMode_Time},
+    {"tls", ProbeMode_Tls},
+    {"mqtt", ProbeMode_Mqtt},
+    {"update", ProbeMode_Update},
 };
 
 // Same record as the reference app's boot counter, so tests can reason about both alike.
@@ -109,6 +133,11 @@ static volatile sig_atomic_t exitCode = ExitCode_Success;
 static ProbeMode probeMode = ProbeMode_Graceful;
 static int requestedExitCode = 0;
 static GPIO_Id requestedGpio = -1;
+static const char *connectTargets[PROBE_NET_MAX_TARGETS];
+static size_t connectTargetCount = 0;
+static const char *unixSocketPath = NULL;
+static const char *caFile = NULL;
+static ProbeUpdateOptions updateOptions = {0};
 
 static EventLoop *eventLoop = NULL;
 // Keeps EventLoop_Run waiting on something in every mode, so "stay running" never depends on
@@ -123,7 +152,7 @@ static int adcFd = -1;
 static EventLoopTimer *sensorTimer = NULL;
 static unsigned char *memoryBuffer = NULL;
 
-static const char *ErrnoName(int err) {
+const char *ErrnoName(int err) {
     switch (err) {
         case 0:
             return "none";
@@ -167,6 +196,16 @@ static const char *ErrnoName(int err) {
             return "EDQUOT";
         case ENOTSUP:
             return "ENOTSUP";
+        case ECONNREFUSED:
+            return "ECONNREFUSED";
+        case ENETUNREACH:
+            return "ENETUNREACH";
+        case EHOSTUNREACH:
+            return "EHOSTUNREACH";
+        case EAFNOSUPPORT:
+            return "EAFNOSUPPORT";
+        case ECONNRESET:
+            return "ECONNRESET";
         default: {
             // Single-threaded app: a static buffer is enough for the rare unnamed value.
             static char unnamed[24];
@@ -219,6 +258,32 @@ static bool ParseArguments(int argc, char *argv[]) {
                 Log_Debug("PROBE error bad-code %s\n", value);
                 return false;
             }
+        } else if (strcmp(option, "--target") == 0) {
+            if (connectTargetCount == PROBE_NET_MAX_TARGETS) {
+                Log_Debug("PROBE error too-many-targets %s\n", value);
+                return false;
+            }
+            connectTargets[connectTargetCount++] = value;
+        } else if (strcmp(option, "--unix") == 0) {
+            unixSocketPath = value;
+        } else if (strcmp(option, "--ca") == 0) {
+            caFile = value;
+        } else if (strcmp(option, "--defer") == 0 || strcmp(option, "--defers") == 0 ||
+                   strcmp(option, "--resume") == 0) {
+            int number = 0;
+            if (!ParseInt(value, &number) || number < 0) {
+                Log_Debug("PROBE error bad-number %s %s\n", option, value);
+                return false;
+            }
+            if (strcmp(option, "--defer") == 0) {
+                updateOptions.deferMinutes = (unsigned int)number;
+            } else if (strcmp(option, "--defers") == 0) {
+                updateOptions.defers = number;
+            } else {
+                updateOptions.resume = number != 0;
+            }
+        } else if (strcmp(option, "--label") == 0) {
+            updateOptions.label = value;
         } else if (strcmp(option, "--gpio") == 0) {
             if (!ParseInt(value, &requestedGpio)) {
                 Log_Debug("PROBE error bad-gpio %s\n", value);
@@ -532,6 +597,30 @@ static ExitCode InitPeripheralsAndHandlers(void) {
             }
             break;
         }
+        case ProbeMode_Connect:
+            ProbeNet_Run(connectTargets, connectTargetCount, unixSocketPath);
+            break;
+        case ProbeMode_Mqtt:
+            ProbeMqtt_Run(connectTargetCount > 0 ? connectTargets[0] : NULL, caFile);
+            break;
+        case ProbeMode_Time:
+            if (!ClockProbe_StartTime(eventLoop)) {
+                return ExitCode_Init_ClockProbe;
+            }
+            break;
+        case ProbeMode_Tls:
+            if (!ClockProbe_StartTls(eventLoop, connectTargetCount > 0 ? connectTargets[0] : NULL,
+                                     caFile)) {
+                return ExitCode_Init_ClockProbe;
+            }
+            break;
+        case ProbeMode_Update:
+            // The counter shows mutable storage surviving updates and rollbacks.
+            RunStorageCounter();
+            if (!ProbeUpdate_Start(eventLoop, &updateOptions)) {
+                return ExitCode_Init_UpdateProbe;
+            }
+            break;
         case ProbeMode_IgnoreSigterm:
         case ProbeMode_Graceful:
             break;
@@ -549,6 +638,8 @@ static ExitCode InitPeripheralsAndHandlers(void) {
 }
 
 static void ClosePeripheralsAndHandlers(void) {
+    ClockProbe_Stop();
+    ProbeUpdate_Stop();
     DisposeEventLoopTimer(sensorTimer);
     DisposeEventLoopTimer(actionTimer);
     DisposeEventLoopTimer(idleTimer);
