@@ -22,7 +22,11 @@ static const char ctl_usage[] =
     "  status                      print the device's state as JSON\n"
     "  button A|B press|release|click\n"
     "  gpio get N                  print a GPIO's direction and level as JSON\n"
-    "  net down|up                 take the device's network link down or bring it up\n"
+    "  net down [--stall] | up     take the device's network link down or bring it up; open\n"
+    "                              connections are reset (or, with --stall, frozen until up)\n"
+    "  proxy WORDS...              a fault-proxy command (docs/faults.md), e.g.\n"
+    "                              proxy toxic add all latency 200ms jitter 50ms down\n"
+    "                              proxy toxic list | proxy toxic clear all | proxy stats\n"
     "  reboot                      SIGTERM the app, SIGKILL after 2 s, boot again\n"
     "  power-off                   cut the power: the app is killed without SIGTERM\n"
     "  power-on                    power a device that is off back on\n"
@@ -131,6 +135,22 @@ static const char *add_clock_fields(int argc, char **argv, cJSON *request) {
     return error;
 }
 
+// `proxy WORDS...`: the words, joined by spaces, are one of the proxy's text commands.
+static const char *add_proxy_command(int argc, char **argv, cJSON *request) {
+    char line[SIM_CTL_PROXY_COMMAND_MAX + 1] = "";
+    size_t used = 0;
+    for (int i = 1; i < argc; i++) {
+        int n = snprintf(line + used, sizeof(line) - used, "%s%s", i > 1 ? " " : "", argv[i]);
+        if (n < 0 || (size_t)n >= sizeof(line) - used) {
+            return "ctl proxy: the command is longer than 512 characters";
+        }
+        used += (size_t)n;
+    }
+    cJSON_AddStringToObject(request, "cmd", "proxy");
+    cJSON_AddStringToObject(request, "command", line);
+    return NULL;
+}
+
 // Turns the command words into a request object; returns NULL with *out_error set.
 static cJSON *build_request(int argc, char **argv, const char **out_error) {
     cJSON *request = cJSON_CreateObject();
@@ -142,8 +162,9 @@ static cJSON *build_request(int argc, char **argv, const char **out_error) {
                !(is_one_of(argv[1], "A", "B", NULL) &&
                  is_one_of(argv[2], "press", "release", "click", NULL))) {
         *out_error = "ctl button: expected A or B, then press, release or click";
-    } else if (strcmp(verb, "net") == 0 && argc == 2 && !is_one_of(argv[1], "up", "down", NULL)) {
-        *out_error = "ctl net: expected up or down";
+    } else if (strcmp(verb, "net") == 0 && !(argc == 2 && is_one_of(argv[1], "up", "down", NULL)) &&
+               !(argc == 3 && strcmp(argv[1], "down") == 0 && strcmp(argv[2], "--stall") == 0)) {
+        *out_error = "ctl net: expected up, down or down --stall";
     } else if (strcmp(verb, "button") == 0 && argc == 3) {
         cJSON_AddStringToObject(request, "cmd", "button");
         cJSON_AddStringToObject(request, "button", argv[1]);
@@ -156,9 +177,14 @@ static cJSON *build_request(int argc, char **argv, const char **out_error) {
         }
         cJSON_AddStringToObject(request, "cmd", "gpio");
         cJSON_AddNumberToObject(request, "id", (double)id);
-    } else if (strcmp(verb, "net") == 0 && argc == 2) {
+    } else if (strcmp(verb, "net") == 0) {
         cJSON_AddStringToObject(request, "cmd", "net");
         cJSON_AddStringToObject(request, "state", argv[1]);
+        if (argc == 3) {
+            cJSON_AddStringToObject(request, "mode", "stall");
+        }
+    } else if (strcmp(verb, "proxy") == 0 && argc >= 2) {
+        *out_error = add_proxy_command(argc, argv, request);
     } else if ((strcmp(verb, "reboot") == 0 || strcmp(verb, "power-off") == 0 ||
                 strcmp(verb, "power-on") == 0) &&
                argc == 1) {
@@ -254,7 +280,14 @@ int sim_cmd_ctl(int argc, char **argv) {
         return status;
     }
     const char *verb = argv[first];
-    if (is_one_of(verb, "status", "gpio", "sensor", "adc", "potentiometer", "clock", NULL)) {
+    const cJSON *proxy_reply = cJSON_GetObjectItemCaseSensitive(reply, "reply");
+    if (strcmp(verb, "proxy") == 0 && cJSON_IsString(proxy_reply)) {
+        fputs(proxy_reply->valuestring, stdout);
+        if (proxy_reply->valuestring[0] != '\0' &&
+            proxy_reply->valuestring[strlen(proxy_reply->valuestring) - 1] != '\n') {
+            fputc('\n', stdout);
+        }
+    } else if (is_one_of(verb, "status", "gpio", "sensor", "adc", "potentiometer", "clock", NULL)) {
         cJSON_DeleteItemFromObjectCaseSensitive(reply, "ok");
         char *pretty = cJSON_Print(reply);
         if (pretty != NULL) {

@@ -17,6 +17,7 @@
 #include "cli/run_hub.h"
 #include "os/fs_util.h"
 #include "os/hwdef.h"
+#include "os/device_proxy.h"
 #include "os/supervisor.h"
 #include "os/update_agent.h"
 
@@ -36,6 +37,8 @@ static const char run_usage[] =
     "  --device-dir D    the device's state directory (default $SPHERESIM_HOME/devices/default)\n"
     "  --once            run the app once; exit with its exit code, or 128+signal\n"
     "  --network-down    boot with the network down\n"
+    "  --net-seed N      seed for the fault proxy's random choices (default: from the device\n"
+    "                    id); every TCP connection of the app runs through the proxy\n"
     "  --hub local|HOSTNAME\n"
     "                    local: use (and start if needed) the local hub, register the device\n"
     "                    and map <hub>.azure-devices.net and the DPS host to it; HOSTNAME: a\n"
@@ -62,8 +65,19 @@ struct run_options {
     const char *map_hosts[SIM_NET_MAX_HOSTS];
     size_t map_host_count;
     double clock_rate;
+    bool have_net_seed;
+    uint64_t net_seed;
     struct sim_update_config update;
 };
+
+// FNV-1a: a device keeps the same proxy decisions from run to run unless --net-seed says otherwise.
+static uint64_t seed_from_text(const char *text) {
+    uint64_t hash = 0xcbf29ce484222325ull;
+    for (const unsigned char *p = (const unsigned char *)text; *p != '\0'; p++) {
+        hash = (hash ^ *p) * 0x100000001b3ull;
+    }
+    return hash;
+}
 
 static int parse_options(int argc, char **argv, struct run_options *out, bool *out_help) {
     static const struct option options[] = {
@@ -77,6 +91,7 @@ static int parse_options(int argc, char **argv, struct run_options *out, bool *o
         {"hub-state-dir", required_argument, NULL, 'S'},
         {"map-host", required_argument, NULL, 'M'},
         {"clock-rate", required_argument, NULL, 'r'},
+        {"net-seed", required_argument, NULL, 's'},
         {"help", no_argument, NULL, 'h'},
         SIM_UPDATE_RUN_OPTIONS,
         {NULL, 0, NULL, 0},
@@ -121,6 +136,18 @@ static int parse_options(int argc, char **argv, struct run_options *out, bool *o
                         "run: --clock-rate '%s' is not a rate from 0.001 to 1000000", optarg);
                 }
                 break;
+            case 's': {
+                char *end = NULL;
+                errno = 0;
+                out->net_seed = strtoull(optarg, &end, 10);
+                if (optarg[0] < '0' || optarg[0] > '9' || *end != '\0' || errno != 0) {
+                    return sim_cli_usage_error(
+                        "run: --net-seed '%s' is not a number from 0 to 18446744073709551615",
+                        optarg);
+                }
+                out->have_net_seed = true;
+                break;
+            }
             case 'H':
                 out->hub = optarg;
                 break;
@@ -340,11 +367,23 @@ int sim_cmd_run(int argc, char **argv) {
         sim_device_log_close(&device.log);
         return status;
     }
+    uint64_t net_seed = opts.have_net_seed ? opts.net_seed : seed_from_text(device.device_id);
+    char proxy_err[256];
+    if (sim_device_proxy_start(&device, net_seed, proxy_err, sizeof(proxy_err)) != 0) {
+        sim_update_agent_free(update_agent);
+        sim_device_log_close(&device.log);
+        return sim_cli_fail("run: %s", proxy_err);
+    }
     char ctl_path[PATH_MAX];
     sim_device_path(&device, "ctl.sock", ctl_path, sizeof(ctl_path));
     sim_device_log_os(&device.log, "device %s: app %s, state in %s", device.device_id,
                       device.executable, device.dir);
+    sim_device_log_os(&device.log,
+                      "net: the app's TCP connections run through the fault proxy "
+                      "(seed %llu)",
+                      (unsigned long long)net_seed);
     status = sim_supervisor_run(&supervisor, &device, opts.once, ctl_path);
+    sim_device_proxy_stop(&device);
     sim_update_agent_free(update_agent);
     sim_device_log_close(&device.log);
     return status;

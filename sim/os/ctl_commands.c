@@ -10,6 +10,8 @@
 #include <string.h>
 
 #include "os/ctl_clock.h"
+#include "os/device_proxy.h"
+#include "os/format_text.h"
 #include "os/supervisor.h"
 #include "os/update_agent.h"
 
@@ -255,7 +257,7 @@ static const char *parse_fields(const cJSON *request, struct sim_ctl_request *ou
         [SIM_CTL_REBOOT] = "reboot",     [SIM_CTL_POWER_OFF] = "power-off",
         [SIM_CTL_POWER_ON] = "power-on", [SIM_CTL_SENSOR] = "sensor",
         [SIM_CTL_ADC] = "adc",           [SIM_CTL_POTENTIOMETER] = "potentiometer",
-        [SIM_CTL_CLOCK] = "clock",
+        [SIM_CTL_CLOCK] = "clock",       [SIM_CTL_PROXY] = "proxy",
     };
     const cJSON *cmd = cJSON_GetObjectItemCaseSensitive(request, "cmd");
     if (!cJSON_IsString(cmd)) {
@@ -264,7 +266,7 @@ static const char *parse_fields(const cJSON *request, struct sim_ctl_request *ou
     size_t which = index_of(cmd->valuestring, commands, COUNT_OF(commands));
     if (which == COUNT_OF(commands)) {
         return "request: unknown \"cmd\" (expected status, button, gpio, net, reboot, power-off, "
-               "power-on, sensor, adc, potentiometer or clock)";
+               "power-on, sensor, adc, potentiometer, clock or proxy)";
     }
     out->cmd = (enum sim_ctl_cmd)which;
     if (out->cmd == SIM_CTL_BUTTON) {
@@ -295,6 +297,23 @@ static const char *parse_fields(const cJSON *request, struct sim_ctl_request *ou
             return "net: \"state\" must be up or down";
         }
         out->link_up = strcmp(state->valuestring, "up") == 0;
+        const cJSON *mode = cJSON_GetObjectItemCaseSensitive(request, "mode");
+        if (mode != NULL) {
+            if (out->link_up || !cJSON_IsString(mode) ||
+                (strcmp(mode->valuestring, "reset") != 0 &&
+                 strcmp(mode->valuestring, "stall") != 0)) {
+                return "net: \"mode\" goes with \"state\":\"down\" and must be reset or stall";
+            }
+            out->stall = strcmp(mode->valuestring, "stall") == 0;
+        }
+    } else if (out->cmd == SIM_CTL_PROXY) {
+        const cJSON *command = cJSON_GetObjectItemCaseSensitive(request, "command");
+        if (!cJSON_IsString(command) || command->valuestring[0] == '\0' ||
+            strlen(command->valuestring) > SIM_CTL_PROXY_COMMAND_MAX ||
+            strpbrk(command->valuestring, "\r\n") != NULL) {
+            return "proxy: \"command\" must be one line of 1 to 512 characters";
+        }
+        snprintf(out->proxy_command, sizeof(out->proxy_command), "%s", command->valuestring);
     } else if (out->cmd == SIM_CTL_SENSOR) {
         return parse_sensor(request, &out->sensor);
     } else if (out->cmd == SIM_CTL_ADC) {
@@ -358,6 +377,19 @@ static const char *set_adc_input(struct sim_device *d, uint32_t channel, double 
     return NULL;
 }
 
+// The proxy's reply goes in "reply"; its error in the static buffer the caller reports.
+static const char *run_proxy_command(struct sim_device *d, const char *command, cJSON *reply) {
+    static char error[600];
+    char out[4096];
+    if (sim_device_proxy_command(d, command, out, sizeof(out)) != 0) {
+        (void)sim_format(error, sizeof(error), "proxy: %s", out);
+        return error;
+    }
+    sim_device_log_os(&d->log, "net: proxy: %s", command);
+    cJSON_AddStringToObject(reply, "reply", out);
+    return NULL;
+}
+
 static const char *execute(struct sim_supervisor *s, const struct sim_ctl_request *request,
                            cJSON *reply) {
     switch (request->cmd) {
@@ -389,7 +421,8 @@ static const char *execute(struct sim_supervisor *s, const struct sim_ctl_reques
             break;
         }
         case SIM_CTL_NET:
-            sim_supervisor_set_link(s, request->link_up);
+            sim_supervisor_set_link(s, request->link_up,
+                                    request->stall ? SIM_NET_DOWN_STALL : SIM_NET_DOWN_RESET);
             break;
         case SIM_CTL_REBOOT:
             sim_supervisor_reboot(s);
@@ -412,6 +445,8 @@ static const char *execute(struct sim_supervisor *s, const struct sim_ctl_reques
                                  reply);
         case SIM_CTL_CLOCK:
             return sim_ctl_clock_execute(s, request, reply);
+        case SIM_CTL_PROXY:
+            return run_proxy_command(s->device, request->proxy_command, reply);
     }
     return NULL;
 }

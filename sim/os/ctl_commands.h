@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 // What each control request does to a running device, and the device status it reports.
 // Requests are JSON objects with a "cmd" member: status, button, gpio, net, reboot, power-off,
-// power-on, sensor, adc, potentiometer, clock. Replies are JSON objects with "ok" and either the
-// result or "error".
+// power-on, sensor, adc, potentiometer, clock, proxy. Replies are JSON objects with "ok" and either
+// the result or "error".
 #pragma once
 
 #include <stdbool.h>
@@ -23,7 +23,10 @@ enum sim_ctl_cmd {
     SIM_CTL_ADC,            // the voltage on an ADC channel's pin
     SIM_CTL_POTENTIOMETER,  // the voltage on the potentiometer's ADC channel
     SIM_CTL_CLOCK,          // the device clock: status, jump, set, rate
+    SIM_CTL_PROXY,          // one of the fault proxy's text commands (net/net_command.h)
 };
+
+#define SIM_CTL_PROXY_COMMAND_MAX 512
 
 enum sim_ctl_clock_action {
     SIM_CTL_CLOCK_STATUS = 0,
@@ -60,6 +63,7 @@ struct sim_ctl_request {
     enum sim_ctl_button_action action;
     int gpio_id;                          // gpio: an integer, not yet checked against the board
     bool link_up;                         // net
+    bool stall;                           // net down: open connections stall instead of reset
     struct sim_ctl_sensor_change sensor;  // sensor (only "temperature" exists)
     uint32_t adc_channel;                 // adc: below SIM_ADC_CHANNELS
     double volts;                         // adc, potentiometer: any finite value
@@ -67,6 +71,8 @@ struct sim_ctl_request {
     enum sim_ctl_clock_action clock_action;  // clock
     int64_t clock_ms;                        // clock jump: delta; clock set: Unix epoch ms
     double clock_rate;                       // clock rate: within the clock's limits
+
+    char proxy_command[SIM_CTL_PROXY_COMMAND_MAX + 1];  // proxy: one line, checked when run
 };
 
 // Parses one request line (NUL-terminated, untrusted) without touching any device. Returns 0 with

@@ -48,6 +48,7 @@ struct sim_device {
     unsigned power_down_seconds;
     bool debug;                       // log every bus request
     struct sim_update_agent *update;  // the update agent (update_agent.h); NULL: none
+    struct sim_net_proxy *proxy;      // the fault proxy (device_proxy.h); NULL: direct connections
 };
 
 // True when Networking_IsNetworkingReady would say so: interface up, connected, IP, time synced.

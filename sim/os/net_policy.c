@@ -378,9 +378,5 @@ int sim_net_policy_connect(const struct sim_net_policy *policy,
         }
     }
     snprintf(out->allowed_by, sizeof(out->allowed_by), "%s", entry);
-    if (policy->dial_hook != NULL) {
-        struct sim_net_endpoint upstream = out->dial;
-        return policy->dial_hook(policy->dial_hook_ctx, out->host, &upstream, &out->dial);
-    }
     return 0;
 }

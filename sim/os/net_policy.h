@@ -48,22 +48,13 @@ struct sim_net_resolved {
     char name[SIM_NET_NAME_SIZE];
 };
 
-// The seam for the fault proxy: called with the endpoint a connection would reach, it may
-// replace it (for example with a proxy listener that forwards there). Returns 0, or an errno that
-// refuses the connection.
-typedef int (*sim_net_dial_hook)(void *ctx, const char *host,
-                                 const struct sim_net_endpoint *upstream,
-                                 struct sim_net_endpoint *out_dial);
-
 struct sim_net_policy {
     struct sim_net_host hosts[SIM_NET_MAX_HOSTS];
     size_t host_count;
     bool real_dns;
     struct sim_net_resolved resolved[SIM_NET_MAX_RESOLVED];
     size_t resolved_count;
-    size_t resolved_next;         // ring position of the next record
-    sim_net_dial_hook dial_hook;  // NULL: connect straight to the endpoint
-    void *dial_hook_ctx;
+    size_t resolved_next;  // ring position of the next record
 };
 
 enum sim_net_result {
@@ -118,7 +109,8 @@ void sim_net_policy_note_resolved(struct sim_net_policy *policy, const char *nam
 
 // Decides a connection to addr:port. Returns 0 with *out filled, or ENETUNREACH (no network),
 // EACCES (the name or address is not in AllowedConnections; out->host names it),
-// ECONNREFUSED (a mapped name, but nothing mapped on that port), or the dial hook's errno.
+// or ECONNREFUSED (a mapped name, but nothing mapped on that port). TCP connections then go
+// through the fault proxy (device_proxy.h), which the caller applies.
 int sim_net_policy_connect(const struct sim_net_policy *policy,
                            const struct sim_manifest_capabilities *caps, bool network_up,
                            const uint8_t addr[SIM_NET_ADDR_SIZE], uint16_t port,

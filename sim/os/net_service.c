@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "os/device_proxy.h"
 #include "os/net_policy.h"
 
 bool sim_net_available(const struct sim_device *device) {
@@ -115,11 +116,26 @@ static void handle_connect(struct sim_device *device, const struct devbus_msg *r
             sim_audit_record(&device->audit, capability, true);
             char dial[SIM_NET_TEXT_SIZE];
             sim_net_addr_format(decision.dial.addr, dial, sizeof(dial));
+            struct sim_net_endpoint upstream = decision.dial;
+            // Only TCP has a fault proxy; datagrams go straight to their endpoint.
+            bool proxied = request->arg[1] != SOCK_DGRAM && device->proxy != NULL;
+            if (proxied) {
+                int proxy_err =
+                    sim_device_proxy_dial(device, decision.host, port, &upstream, &decision.dial);
+                if (proxy_err != 0) {
+                    sim_device_log_os(&device->log,
+                                      "net: %s connect to %s:%u failed: the fault proxy has no "
+                                      "room for it (%s)",
+                                      kind, decision.host, port, strerror(proxy_err));
+                    refuse(reply, proxy_err);
+                    return;
+                }
+            }
             sim_device_log_os(&device->log,
-                              "net: %s connect to %s:%u -> %s:%u (AllowedConnections "
+                              "net: %s connect to %s:%u -> %s:%u%s (AllowedConnections "
                               "\"%s\")",
-                              kind, decision.host, port, dial, decision.dial.port,
-                              decision.allowed_by);
+                              kind, decision.host, port, dial, upstream.port,
+                              proxied ? " via the fault proxy" : "", decision.allowed_by);
             memcpy(reply->data, decision.dial.addr, DEVBUS_NET_ADDR_SIZE);
             reply->len = DEVBUS_NET_ADDR_SIZE;
             reply->arg[0] = decision.dial.port;

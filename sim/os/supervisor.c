@@ -17,6 +17,7 @@
 #include "os/bus_server.h"
 #include "os/ctl_commands.h"
 #include "os/exit_records.h"
+#include "os/device_proxy.h"
 #include "os/failure_events.h"
 #include "os/update_agent.h"
 
@@ -36,7 +37,8 @@ enum watch_kind {
     WATCH_CHANNEL,
     WATCH_CTL,
     WATCH_CLIENT,
-    WATCH_UPDATE
+    WATCH_UPDATE,
+    WATCH_PROXY
 };
 
 static uint64_t tag(enum watch_kind kind, uint32_t index) {
@@ -648,6 +650,9 @@ static void dispatch(struct sim_supervisor *s, uint64_t data) {
         case WATCH_UPDATE:
             apply_update_action(s, sim_update_agent_serve(s->device->update));
             break;
+        case WATCH_PROXY:
+            sim_device_proxy_serve(s->device);
+            break;
     }
 }
 
@@ -676,6 +681,9 @@ static int setup(struct sim_supervisor *s, const char *ctl_path) {
     watch(s, s->ctl_fd, WATCH_CTL, 0);
     if (sim_update_agent_fd(s->device->update) >= 0) {
         watch(s, sim_update_agent_fd(s->device->update), WATCH_UPDATE, 0);
+    }
+    if (sim_device_proxy_fd(s->device) >= 0) {
+        watch(s, sim_device_proxy_fd(s->device), WATCH_PROXY, 0);
     }
     if (sim_clock_share(&s->device->clock, err, sizeof(err)) != SIM_CLOCK_OK) {
         sim_device_log_os(device_log(s), "%s: the app will see the host's clock", err);
@@ -774,13 +782,15 @@ void sim_supervisor_power_on(struct sim_supervisor *s) {
     boot(s);
 }
 
-void sim_supervisor_set_link(struct sim_supervisor *s, bool up) {
+void sim_supervisor_set_link(struct sim_supervisor *s, bool up, enum sim_net_down_mode mode) {
     struct sim_network *net = &s->device->network;
     if (net->link_up == up) {
         return;
     }
     net->link_up = up;
-    sim_device_log_os(device_log(s), "network %s", up ? "up" : "down");
+    sim_device_log_os(device_log(s), "network %s%s", up ? "up" : "down",
+                      !up && mode == SIM_NET_DOWN_STALL ? " (open connections stall)" : "");
+    sim_device_proxy_link(s->device, up, mode);
     if (up) {
         // Every time the link comes up, the device's NTP client sets the clock to network time.
         struct sim_clock *clock = &s->device->clock;

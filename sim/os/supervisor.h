@@ -10,6 +10,7 @@
 
 #include "os/app_process.h"
 #include "os/ctl_socket.h"
+#include "net/net_proxy.h"
 #include "os/device.h"
 
 #define SIM_TERMINATION_GRACE_MS 2000
@@ -85,7 +86,8 @@ int sim_supervisor_run(struct sim_supervisor *supervisor, struct sim_device *dev
 void sim_supervisor_reboot(struct sim_supervisor *supervisor);
 void sim_supervisor_power_off(struct sim_supervisor *supervisor);
 void sim_supervisor_power_on(struct sim_supervisor *supervisor);
-void sim_supervisor_set_link(struct sim_supervisor *supervisor, bool up);
+void sim_supervisor_set_link(struct sim_supervisor *supervisor, bool up,
+                             enum sim_net_down_mode mode);
 // After a change to the device clock (jump, set, rate): logs `what` and re-checks whatever
 // depends on device time, such as the certificate's validity.
 void sim_supervisor_clock_changed(struct sim_supervisor *supervisor, const char *what);

@@ -278,6 +278,18 @@ static int spawn_device(struct rn_runner *r, struct rn_device *d, char *err, siz
     argv[n++] = "--board";
     argv[n++] = d->def->board != NULL ? d->def->board : "mt3620_rdb";
     argv[n++] = "--debug";
+    // The device's fault proxy draws from its own stream of the scenario's seed, recorded in
+    // the trace so a run can be replayed decision for decision.
+    uint64_t net_seed = rn_derive_seed(r, "net", d->index);
+    char net_seed_text[24];
+    snprintf(net_seed_text, sizeof(net_seed_text), "%" PRIu64, net_seed);
+    argv[n++] = "--net-seed";
+    argv[n++] = net_seed_text;
+    cJSON *decision = cJSON_CreateObject();
+    cJSON_AddStringToObject(decision, "what", "net-seed");
+    cJSON_AddStringToObject(decision, "device", d->def->id != NULL ? d->def->id : "");
+    cJSON_AddStringToObject(decision, "seed", net_seed_text);
+    rn_trace(r, "decision", decision);
     if (d->manifest[0] != '\0') {
         argv[n++] = "--manifest";
         argv[n++] = d->manifest;

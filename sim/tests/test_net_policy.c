@@ -283,37 +283,6 @@ static void test_sim_net_policy_note_resolved_ring_keeps_newest(void **state) {
     assert_int_equal(sim_net_policy_connect(&policy, &caps, true, addr, 1, &decision), 0);
 }
 
-static int hook_calls;
-
-static int to_proxy(void *ctx, const char *host, const struct sim_net_endpoint *upstream,
-                    struct sim_net_endpoint *out_dial) {
-    hook_calls++;
-    assert_string_equal(host, "hub.test");
-    assert_int_equal(upstream->port, 40000);
-    *out_dial = loopback(*(uint16_t *)ctx);
-    return 0;
-}
-
-static void test_sim_net_policy_connect_dial_hook_replaces_endpoint(void **state) {
-    struct sim_net_endpoint to = loopback(40000);
-    assert_int_equal(sim_net_policy_map(&policy, "hub.test", 0, &to, NULL, 0), SIM_NET_OK);
-    allow("hub.test");
-    static uint16_t proxy_port = 50000;
-    policy.dial_hook = to_proxy;
-    policy.dial_hook_ctx = &proxy_port;
-    uint8_t addr[SIM_NET_ADDR_SIZE];
-    synthetic(1, addr);
-    struct sim_net_connect decision;
-    hook_calls = 0;
-    assert_int_equal(sim_net_policy_connect(&policy, &caps, true, addr, 8883, &decision), 0);
-    assert_int_equal(hook_calls, 1);
-    assert_int_equal(decision.dial.port, 50000);
-    // A denied connection never reaches the hook.
-    caps.allowed_connection_count = 0;
-    assert_int_equal(sim_net_policy_connect(&policy, &caps, true, addr, 8883, &decision), EACCES);
-    assert_int_equal(hook_calls, 1);
-}
-
 static void test_sim_net_addr_format_ipv4_and_ipv6(void **state) {
     uint8_t addr[SIM_NET_ADDR_SIZE];
     char text[SIM_NET_TEXT_SIZE];
@@ -359,7 +328,6 @@ int main(void) {
         cmocka_unit_test_setup(test_sim_net_policy_note_resolved_without_real_dns_is_ignored,
                                set_up),
         cmocka_unit_test_setup(test_sim_net_policy_note_resolved_ring_keeps_newest, set_up),
-        cmocka_unit_test_setup(test_sim_net_policy_connect_dial_hook_replaces_endpoint, set_up),
         cmocka_unit_test_setup(test_sim_net_addr_format_ipv4_and_ipv6, set_up),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
