@@ -185,6 +185,26 @@ static inline int64_t devbus_clock_scale(int64_t host_ns, uint64_t rate_fp) {
     return (int64_t)scaled;
 }
 
+// Faults the app's side must apply itself, because the OS hands the app a real descriptor it
+// cannot intercept: the OS shares them as a read-only page (a sealed memfd, on the descriptor
+// named by DEVBUS_FAULT_FD_ENV at spawn). storage_fault makes the app's I/O on its mutable
+// storage file fail: FULL fails writes with ENOSPC, EIO fails reads, writes and syncs with EIO.
+#define DEVBUS_FAULT_FD_ENV "SPHERESIM_FAULT_FD"
+#define DEVBUS_FAULT_MAGIC 0x53504846u  // "SPHF"
+#define DEVBUS_FAULT_VERSION 1u
+
+enum devbus_storage_fault {
+    DEVBUS_STORAGE_OK = 0,
+    DEVBUS_STORAGE_FULL = 1,
+    DEVBUS_STORAGE_EIO = 2,
+};
+
+struct devbus_fault_page {
+    uint32_t magic;
+    uint32_t version;
+    uint32_t storage_fault;  // enum devbus_storage_fault
+};
+
 // Sends `msg` (header plus msg->len bytes of data) with an optional descriptor (-1 for none).
 // Returns 0, or -1 with errno set (EINVAL if msg->len is too large).
 int devbus_send(int sock, const struct devbus_msg *msg, int fd_to_pass);

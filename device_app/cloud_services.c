@@ -137,11 +137,16 @@ static void SendReport(void) {
         reportDirty = true;
         return;
     }
-    const TwinState_DeviceReport report = {.firmwareVersion = deviceInfo.firmwareVersion,
-                                           .serialNumber = serialNumber,
-                                           .lastBootReason = deviceInfo.lastBootReason,
-                                           .queueDepth = Telemetry_GetQueueDepth(),
-                                           .droppedMessages = Telemetry_GetDroppedCount()};
+    const TwinState_DeviceReport report = {
+        .firmwareVersion = deviceInfo.firmwareVersion,
+        .serialNumber = serialNumber,
+        .lastBootReason = deviceInfo.lastBootReason,
+        .queueDepth = Telemetry_GetQueueDepth(),
+        .droppedMessages = Telemetry_GetDroppedCount(),
+        .pendingUpdateJson =
+            callbacks.pendingUpdateJson != NULL ? callbacks.pendingUpdateJson() : NULL,
+        .lastUpdateResultJson =
+            callbacks.lastUpdateResultJson != NULL ? callbacks.lastUpdateResultJson() : NULL};
     static char body[REPORT_SIZE];
     size_t length = 0;
     uint32_t generation = 0;
@@ -289,6 +294,9 @@ static void HandleMethod(const char *payload, size_t length) {
     } else if (action.type == MethodHandlers_ActionType_Reboot &&
                callbacks.rebootRequested != NULL) {
         callbacks.rebootRequested(action.rebootDelaySeconds);
+    } else if (action.type == MethodHandlers_ActionType_Maintenance &&
+               callbacks.maintenanceRequested != NULL) {
+        callbacks.maintenanceRequested(action.maintenanceSeconds);
     }
 }
 
@@ -427,6 +435,11 @@ void CloudServices_Cleanup(void) {
     DisposeEventLoopTimer(retryTimer);
     DisposeEventLoopTimer(reportCheckTimer);
     requestTimer = retryTimer = reportCheckTimer = NULL;
+}
+
+void CloudServices_ReportDeviceState(void) {
+    reportDirty = true;
+    SendReport();
 }
 
 uint32_t CloudServices_GetTelemetryPeriodSeconds(void) {

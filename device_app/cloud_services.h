@@ -30,6 +30,12 @@ typedef struct {
     void (*cloudToDeviceReceived)(void);
     /// Fills uptime and memory figures for getDiagnostics.
     void (*fillDiagnostics)(MethodHandlers_Diagnostics *diagnostics);
+    /// maintenance was called and accepted (0 ends the window).
+    void (*maintenanceRequested)(uint32_t seconds);
+    /// Return the pendingUpdate and lastUpdateResult reported properties as JSON, or NULL to
+    /// leave them out; called each time the report is built.
+    const char *(*pendingUpdateJson)(void);
+    const char *(*lastUpdateResultJson)(void);
 } CloudServices_Callbacks;
 
 typedef struct {
@@ -54,6 +60,10 @@ void CloudServices_OnDisconnected(void);
 /// A message from the hub; anything that is not a twin answer, desired-property
 /// notification, method call or C2D message for this device is logged and dropped.
 void CloudServices_OnMessage(const char *topic, const void *payload, size_t length);
+
+/// Something in the device report changed (for example the update state): report it now if
+/// connected, or with the next report otherwise.
+void CloudServices_ReportDeviceState(void);
 
 /// Returns the telemetry period in force, in seconds.
 uint32_t CloudServices_GetTelemetryPeriodSeconds(void);

@@ -74,6 +74,13 @@ typedef enum ExitCode {
     ExitCode_Reboot_ForceSystemReboot = 51,
     ExitCode_Init_MemoryTimer = 52,
     ExitCode_MemoryTimer_Consume = 53,
+
+    ExitCode_UpdateRecord_Open = 54,
+    ExitCode_UpdateRecord_Read = 55,
+    ExitCode_Init_RegisterSysEvent = 56,
+    ExitCode_Init_MaintenanceTimer = 57,
+    ExitCode_MaintenanceTimer_Consume = 58,
+    ExitCode_MaintenanceTimer_Arm = 59,
 } ExitCode;
 
 /// Lets a module report a failure to main, which owns the process exit code. Must only be

@@ -8,8 +8,11 @@
 //   when IoT Hub acknowledges them;
 // - the device twin: full GET on every connection, newer desired properties applied and
 //   acknowledged, device state reported (cloud_services.c);
-// - direct methods setLed, reboot and getDiagnostics, and cloud-to-device messages, which are
-//   logged and blink LED2 blue;
+// - direct methods setLed, reboot, maintenance and getDiagnostics, and cloud-to-device
+//   messages, which are logged and blink LED2 blue;
+// - over-the-air updates: an update that becomes ready during a maintenance window is deferred
+//   until the window ends; the update's state and outcome are reported in the twin
+//   (software_update.c);
 // - a connection that waits for the network, retries with backoff and reconnects after any
 //   failure (cloud_connection.c), to the hub given by --Hostname or assigned by DPS for
 //   --ScopeID;
@@ -18,8 +21,8 @@
 //   cleanly.
 //
 // Applibs libraries used: gpio, i2c, adc, log, eventloop, networking, storage, application,
-// applications, powermanagement, tlsutils (deviceauth). Plus libmosquitto (MQTT over TLS) and
-// cJSON.
+// applications, powermanagement, sysevent, tlsutils (deviceauth). Plus libmosquitto (MQTT over TLS)
+// and cJSON.
 
 #include <errno.h>
 #include <signal.h>
@@ -46,6 +49,7 @@
 #include "exitcodes.h"
 #include "options.h"
 #include "sensors.h"
+#include "software_update.h"
 #include "telemetry.h"
 #include "user_interface.h"
 #include "watchdog.h"
@@ -167,6 +171,14 @@ static void RebootTimerEventHandler(EventLoopTimer *timer) {
         Log_Debug("ERROR: PowerManagement_ForceSystemReboot: %s (%d).\n", strerror(errno), errno);
         exitCode = ExitCode_Reboot_ForceSystemReboot;
     }
+}
+
+static void MaintenanceRequestedHandler(uint32_t seconds) {
+    SoftwareUpdate_SetMaintenance(seconds);
+}
+
+static void UpdateStateChangedHandler(void) {
+    CloudServices_ReportDeviceState();
 }
 
 static void CloudToDeviceHandler(void) {
@@ -298,7 +310,10 @@ static ExitCode InitPeripheralsAndHandlers(void) {
             .setLed = SetLedHandler,
             .rebootRequested = RebootRequestedHandler,
             .cloudToDeviceReceived = CloudToDeviceHandler,
-            .fillDiagnostics = FillDiagnosticsHandler};
+            .fillDiagnostics = FillDiagnosticsHandler,
+            .maintenanceRequested = MaintenanceRequestedHandler,
+            .pendingUpdateJson = SoftwareUpdate_GetPendingUpdateJson,
+            .lastUpdateResultJson = SoftwareUpdate_GetLastUpdateResultJson};
         const CloudServices_DeviceInfo info = {
             .firmwareVersion = firmwareVersion,
             .lastBootReason = lastBootReason,
@@ -312,6 +327,10 @@ static ExitCode InitPeripheralsAndHandlers(void) {
             .messageReceived = CloudServices_OnMessage,
             .publishAcknowledged = Telemetry_OnPublishAcknowledged};
         localExitCode = CloudConnection_Initialise(eventLoop, &options, &connectionCallbacks);
+    }
+    if (localExitCode == ExitCode_Success) {
+        localExitCode = SoftwareUpdate_Initialise(
+            eventLoop, firmwareVersion, UpdateStateChangedHandler, ExitCodeCallbackHandler);
     }
     if (localExitCode == ExitCode_Success) {
         localExitCode = InitTimers();
@@ -336,6 +355,7 @@ static void ClosePeripheralsAndHandlers(void) {
     DisposeEventLoopTimer(telemetryTimer);
     DisposeEventLoopTimer(networkStatusTimer);
     memoryTimer = rebootTimer = telemetryTimer = networkStatusTimer = NULL;
+    SoftwareUpdate_Cleanup();
     CloudConnection_Cleanup();
     CloudServices_Cleanup();
     Telemetry_Cleanup();

@@ -159,6 +159,39 @@ static int HandleReboot(const char *payload, size_t length, MethodHandlers_Actio
     return status;
 }
 
+// {"durationSeconds": 0..86400}: the same rules as reboot's delay, a wider range.
+static int HandleMaintenance(const char *payload, size_t length, MethodHandlers_Action *action,
+                             char *response, size_t responseSize, size_t *outResponseLength) {
+    int status = 500;
+    cJSON *root =
+        ParseObjectPayload(payload, length, &status, response, responseSize, outResponseLength);
+    if (root == NULL) {
+        return status;
+    }
+
+    const cJSON *duration = cJSON_GetObjectItemCaseSensitive(root, "durationSeconds");
+    double value = cJSON_IsNumber(duration) ? duration->valuedouble : -1.0;
+    // The range check also rejects NaN and makes the conversion below defined.
+    if (!(value >= 0.0 && value <= METHOD_HANDLERS_MAX_MAINTENANCE_SECONDS) ||
+        (double)(uint32_t)value != value) {
+        status = ErrorReply(400, "'durationSeconds' must be an integer from 0 to 86400", "field",
+                            "durationSeconds", response, responseSize, outResponseLength);
+    } else {
+        cJSON *body = cJSON_CreateObject();
+        if (body != NULL && cJSON_AddNumberToObject(body, "maintenanceSeconds", value) == NULL) {
+            cJSON_Delete(body);
+            body = NULL;
+        }
+        status = Reply(200, body, response, responseSize, outResponseLength);
+        if (status == 200) {
+            action->type = MethodHandlers_ActionType_Maintenance;
+            action->maintenanceSeconds = (uint32_t)value;
+        }
+    }
+    cJSON_Delete(root);
+    return status;
+}
+
 static bool AddConnection(cJSON *body, const MethodHandlers_ConnectionStatistics *connection) {
     cJSON *object = cJSON_AddObjectToObject(body, "connection");
     return object != NULL &&
@@ -229,6 +262,10 @@ int MethodHandlers_HandleMethod(const char *methodName, const char *payload, siz
     }
     if (strcmp(methodName, "reboot") == 0) {
         return HandleReboot(payload, length, outAction, response, responseSize, outResponseLength);
+    }
+    if (strcmp(methodName, "maintenance") == 0) {
+        return HandleMaintenance(payload, length, outAction, response, responseSize,
+                                 outResponseLength);
     }
     if (strcmp(methodName, "getDiagnostics") == 0) {
         return HandleGetDiagnostics(diagnostics, response, responseSize, outResponseLength);

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 // What the reference app does with commands from the cloud, minus the doing: the direct methods
-// setLed, reboot and getDiagnostics, and cloud-to-device messages. Each handler validates a
-// hostile payload, decides the status and JSON reply, and tells the caller what action to take
-// (switch an LED, schedule PowerManagement_ForceSystemReboot) through an out-parameter, so the
-// module has no I/O and its decisions can be unit-tested.
+// setLed, reboot, maintenance and getDiagnostics, and cloud-to-device messages. Each handler
+// validates a hostile payload, decides the status and JSON reply, and tells the caller what action
+// to take (switch an LED, schedule PowerManagement_ForceSystemReboot) through an out-parameter, so
+// the module has no I/O and its decisions can be unit-tested.
 //
 // Replies follow one convention: 200 with a JSON object describing what will happen; 400 with
 // {"error": "...", "field": "<name>"} when a field is missing or wrong; 404 with
@@ -21,6 +21,8 @@
 /// allows 128 KiB, which this app's commands never need and its memory could not spare.
 #define METHOD_HANDLERS_MAX_PAYLOAD_LENGTH 4096u
 #define METHOD_HANDLERS_MAX_REBOOT_DELAY_SECONDS 3600u
+/// The longest maintenance window (one day); the same as UPDATE_DEFERRAL_MAX_MAINTENANCE_SECONDS.
+#define METHOD_HANDLERS_MAX_MAINTENANCE_SECONDS 86400u
 /// A response buffer of this size holds every reply the handlers produce.
 #define METHOD_HANDLERS_RESPONSE_SIZE 512u
 /// IoT Hub's largest C2D message; the app accepts no more.
@@ -43,6 +45,9 @@ typedef enum {
     /// Call PowerManagement_ForceSystemReboot after action.rebootDelaySeconds (after the reply
     /// has been published, so the caller learns the reboot was accepted).
     MethodHandlers_ActionType_Reboot,
+    /// Start a maintenance window of action.maintenanceSeconds, during which software updates
+    /// are deferred (0 ends the window now); see update_deferral.h.
+    MethodHandlers_ActionType_Maintenance,
 } MethodHandlers_ActionType;
 
 typedef struct {
@@ -50,6 +55,7 @@ typedef struct {
     MethodHandlers_Led led;
     bool ledOn;
     uint32_t rebootDelaySeconds;
+    uint32_t maintenanceSeconds;
 } MethodHandlers_Action;
 
 typedef struct {

@@ -212,6 +212,14 @@ static bool AddReport(const TwinState_DeviceReport *report, cJSON *patch) {
         cJSON_AddStringToObject(patch, "lastBootReason", report->lastBootReason) == NULL) {
         return false;
     }
+    if (report->pendingUpdateJson != NULL && report->pendingUpdateJson[0] != '\0' &&
+        cJSON_AddRawToObject(patch, "pendingUpdate", report->pendingUpdateJson) == NULL) {
+        return false;
+    }
+    if (report->lastUpdateResultJson != NULL && report->lastUpdateResultJson[0] != '\0' &&
+        cJSON_AddRawToObject(patch, "lastUpdateResult", report->lastUpdateResultJson) == NULL) {
+        return false;
+    }
     return cJSON_AddNumberToObject(patch, "queueDepth", (double)report->queueDepth) != NULL &&
            cJSON_AddNumberToObject(patch, "droppedMessages", (double)report->droppedMessages) !=
                NULL;

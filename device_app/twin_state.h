@@ -65,6 +65,10 @@ typedef struct {
     const char *lastBootReason;
     uint32_t queueDepth;
     uint64_t droppedMessages;
+    /// Already-serialised JSON values reported as they are (pendingUpdate and lastUpdateResult,
+    /// see update_deferral.h and update_record.h); NULL or empty leaves them out.
+    const char *pendingUpdateJson;
+    const char *lastUpdateResultJson;
 } TwinState_DeviceReport;
 
 typedef struct {

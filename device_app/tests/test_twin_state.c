@@ -271,7 +271,26 @@ static void test_BuildReportedPatch_deviceReport_allReportedProperties(void **st
     assert_true(Number(root, "queueDepth") == 17);
     assert_true(Number(root, "droppedMessages") == 4294967296.0);
     assert_null(cJSON_GetObjectItemCaseSensitive(root, "telemetryPeriodSeconds"));
+    // Update properties are left out unless given.
+    assert_null(cJSON_GetObjectItemCaseSensitive(root, "pendingUpdate"));
+    assert_null(cJSON_GetObjectItemCaseSensitive(root, "lastUpdateResult"));
     cJSON_Delete(root);
+
+    // Given, they are reported as the JSON values they are.
+    report.pendingUpdateJson = "{\"status\":\"deferred\",\"deferredMinutes\":10}";
+    report.lastUpdateResultJson = "";
+    assert_int_equal(
+        TwinState_BuildReportedPatch(&twin, &report, buffer, sizeof(buffer), &length, &generation),
+        TwinState_Result_Ok);
+    root = cJSON_Parse(buffer);
+    assert_non_null(root);
+    const cJSON *pending = cJSON_GetObjectItemCaseSensitive(root, "pendingUpdate");
+    assert_true(cJSON_IsObject(pending));
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(pending, "status")->valuestring,
+                        "deferred");
+    assert_null(cJSON_GetObjectItemCaseSensitive(root, "lastUpdateResult"));
+    cJSON_Delete(root);
+    report.pendingUpdateJson = NULL;
 
     assert_int_equal(TwinState_BuildReportedPatch(&twin, &report, buffer, 20, &length, &generation),
                      TwinState_Result_BufferTooSmall);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "bus_client.h"
+#include "storage_fault.h"
 
 // The same rules the device applies: relative, no "." or ".." escapes.
 static int check_relative_path(const char *relativePath) {
@@ -67,6 +68,7 @@ int Storage_OpenMutableFile(void) {
         errno = EIO;
         return -1;
     }
+    halstub_storage_fault_note(fd);
     return fd;
 }
 

@@ -40,6 +40,12 @@ static const char ctl_usage[] =
     "  clock jump DURATION         move device time, e.g. +2h, -30m, 1d, 1h30m, 500ms\n"
     "  clock set TIME              set device time (UTC), e.g. 2030-01-01T00:00:00Z\n"
     "  clock rate N                run device time N times as fast as real time (0.001-1000000)\n"
+    "  dns fail [HOST] | ok        the DNS server stops answering the app's lookups (all, or\n"
+    "                              those for HOST or a *.domain pattern), or answers again\n"
+    "  time-sync unsynced | synced the time server stops answering (time no longer synced,\n"
+    "                              networking not ready) or answers again (syncs if online)\n"
+    "  storage full | eio | ok     the app's mutable storage: writes fail with ENOSPC, I/O fails\n"
+    "                              with EIO, or healthy again\n"
     "\n"
     "--device-dir defaults to $SPHERESIM_HOME/devices/default, as for 'spheresim run'.\n";
 
@@ -151,6 +157,32 @@ static const char *add_proxy_command(int argc, char **argv, cJSON *request) {
     return NULL;
 }
 
+// `dns fail [HOST] | ok`: the device's own parser, run here first, checks HOST.
+static const char *add_fault_fields(int argc, char **argv, cJSON *request) {
+    static const char usage[] = "ctl dns: expected fail [HOST] or ok";
+    if (argc < 2 || argc > 3 || !is_one_of(argv[1], "fail", "ok", NULL) ||
+        (argc == 3 && strcmp(argv[1], "fail") != 0)) {
+        return usage;
+    }
+    cJSON_AddStringToObject(request, "cmd", "dns");
+    cJSON_AddStringToObject(request, "state", argv[1]);
+    if (argc == 3) {
+        cJSON_AddStringToObject(request, "host", argv[2]);
+    }
+    char *text = cJSON_PrintUnformatted(request);
+    struct sim_ctl_request parsed;
+    const char *error = NULL;
+    if (text == NULL) {
+        error = "ctl dns: out of memory";
+    } else if (sim_ctl_parse(text, &parsed, &error) != 0) {
+        static char message[320];
+        snprintf(message, sizeof(message), "ctl %s", error);
+        error = message;
+    }
+    free(text);
+    return error;
+}
+
 // Turns the command words into a request object; returns NULL with *out_error set.
 static cJSON *build_request(int argc, char **argv, const char **out_error) {
     cJSON *request = cJSON_CreateObject();
@@ -210,6 +242,16 @@ static cJSON *build_request(int argc, char **argv, const char **out_error) {
         cJSON_AddNumberToObject(request, "volts", volts);
     } else if (strcmp(verb, "clock") == 0 && argc <= 3) {
         *out_error = add_clock_fields(argc, argv, request);
+    } else if (strcmp(verb, "dns") == 0) {
+        *out_error = add_fault_fields(argc, argv, request);
+    } else if (strcmp(verb, "time-sync") == 0 && argc == 2 &&
+               is_one_of(argv[1], "unsynced", "synced", NULL)) {
+        cJSON_AddStringToObject(request, "cmd", "time-sync");
+        cJSON_AddStringToObject(request, "state", argv[1]);
+    } else if (strcmp(verb, "storage") == 0 && argc == 2 &&
+               is_one_of(argv[1], "full", "eio", "ok", NULL)) {
+        cJSON_AddStringToObject(request, "cmd", "storage");
+        cJSON_AddStringToObject(request, "state", argv[1]);
     } else {
         *out_error = "ctl: unknown command or wrong arguments (see 'spheresim ctl --help')";
     }

@@ -37,6 +37,8 @@ static const char run_usage[] =
     "  --device-dir D    the device's state directory (default $SPHERESIM_HOME/devices/default)\n"
     "  --once            run the app once; exit with its exit code, or 128+signal\n"
     "  --network-down    boot with the network down\n"
+    "  --time-unsynced   boot with the time server not answering: the link is up, but time is\n"
+    "                    not synced (nor networking ready) until 'ctl time-sync synced'\n"
     "  --net-seed N      seed for the fault proxy's random choices (default: from the device\n"
     "                    id); every TCP connection of the app runs through the proxy\n"
     "  --hub local|HOSTNAME\n"
@@ -59,6 +61,7 @@ struct run_options {
     const char *device_dir;
     bool once;
     bool network_down;
+    bool time_unsynced;
     bool debug;
     const char *hub;
     const char *hub_state_dir;
@@ -86,6 +89,7 @@ static int parse_options(int argc, char **argv, struct run_options *out, bool *o
         {"device-dir", required_argument, NULL, 'd'},
         {"once", no_argument, NULL, 'o'},
         {"network-down", no_argument, NULL, 'n'},
+        {"time-unsynced", no_argument, NULL, 'T'},
         {"debug", no_argument, NULL, 'g'},
         {"hub", required_argument, NULL, 'H'},
         {"hub-state-dir", required_argument, NULL, 'S'},
@@ -126,6 +130,9 @@ static int parse_options(int argc, char **argv, struct run_options *out, bool *o
                 break;
             case 'n':
                 out->network_down = true;
+                break;
+            case 'T':
+                out->time_unsynced = true;
                 break;
             case 'g':
                 out->debug = true;
@@ -345,8 +352,10 @@ int sim_cmd_run(int argc, char **argv) {
     if (sim_device_log_open(&device.log, log_path, stdout, &device.clock) != 0) {
         return sim_cli_fail("run: %s: %s", log_path, strerror(errno));
     }
-    device.network = (struct sim_network){
-        .link_up = !opts.network_down, .interface_enabled = true, .time_sync_enabled = true};
+    device.network = (struct sim_network){.link_up = !opts.network_down,
+                                          .interface_enabled = true,
+                                          .time_sync_enabled = true,
+                                          .time_server_down = opts.time_unsynced};
     device.sysevent_fd = -1;
     device.debug = opts.debug;
     // The app becomes the installed (factory) image in an A/B slot, which the device runs from.

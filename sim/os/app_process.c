@@ -19,6 +19,8 @@
 enum { APP_BUS_FD = 3 };
 // The device clock's page follows it; the OS keeps its own copy at 10 or above, out of the way.
 enum { APP_CLOCK_FD = 4 };
+// Then the fault page (fault_page.h), which hal_stub reads to fail the app's storage I/O.
+enum { APP_FAULT_FD = 5 };
 
 // Runs in the child between fork and exec: only async-signal-safe calls.
 static void exec_app(const struct sim_device *device, int bus_fd, int output_fd,
@@ -60,6 +62,13 @@ static void exec_app(const struct sim_device *device, int bus_fd, int output_fd,
         putenv(clock_env);
     } else {
         unsetenv(DEVBUS_CLOCK_FD_ENV);  // whatever spheresim itself inherited is not for the app
+    }
+    int fault_fd = sim_fault_page_fd(&device->faults);
+    char fault_env[32] = DEVBUS_FAULT_FD_ENV "=5";
+    if (fault_fd >= 0 && dup2(fault_fd, APP_FAULT_FD) == APP_FAULT_FD) {
+        putenv(fault_env);
+    } else {
+        unsetenv(DEVBUS_FAULT_FD_ENV);
     }
     execv(device->executable, argv);
     _exit(127);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "os/ctl_clock.h"
+#include "os/ctl_faults.h"
 #include "os/device_proxy.h"
 #include "os/format_text.h"
 #include "os/supervisor.h"
@@ -154,6 +155,7 @@ static void add_status(cJSON *root, const struct sim_supervisor *s) {
     cJSON_AddBoolToObject(net, "time_synced", d->network.time_synced);
     cJSON_AddBoolToObject(net, "ready", sim_device_networking_ready(d));
     sim_ctl_clock_add_status(cJSON_AddObjectToObject(root, "clock"), d);
+    sim_ctl_faults_add_status(cJSON_AddObjectToObject(root, "faults"), d);
     cJSON_AddBoolToObject(root, "certificate_valid", d->cert_ready);
     // What the app's Application_IsDeviceAuthReady would answer right now.
     bool auth_ready = d->manifest.caps.device_authentication[0] != '\0' && d->cert_ready &&
@@ -258,6 +260,8 @@ static const char *parse_fields(const cJSON *request, struct sim_ctl_request *ou
         [SIM_CTL_POWER_ON] = "power-on", [SIM_CTL_SENSOR] = "sensor",
         [SIM_CTL_ADC] = "adc",           [SIM_CTL_POTENTIOMETER] = "potentiometer",
         [SIM_CTL_CLOCK] = "clock",       [SIM_CTL_PROXY] = "proxy",
+        [SIM_CTL_DNS] = "dns",           [SIM_CTL_TIME_SYNC] = "time-sync",
+        [SIM_CTL_STORAGE] = "storage",
     };
     const cJSON *cmd = cJSON_GetObjectItemCaseSensitive(request, "cmd");
     if (!cJSON_IsString(cmd)) {
@@ -266,7 +270,7 @@ static const char *parse_fields(const cJSON *request, struct sim_ctl_request *ou
     size_t which = index_of(cmd->valuestring, commands, COUNT_OF(commands));
     if (which == COUNT_OF(commands)) {
         return "request: unknown \"cmd\" (expected status, button, gpio, net, reboot, power-off, "
-               "power-on, sensor, adc, potentiometer, clock or proxy)";
+               "power-on, sensor, adc, potentiometer, clock, proxy, dns, time-sync or storage)";
     }
     out->cmd = (enum sim_ctl_cmd)which;
     if (out->cmd == SIM_CTL_BUTTON) {
@@ -322,6 +326,9 @@ static const char *parse_fields(const cJSON *request, struct sim_ctl_request *ou
         return parse_volts(request, "potentiometer: \"volts\" must be a number", &out->volts);
     } else if (out->cmd == SIM_CTL_CLOCK) {
         return sim_ctl_clock_parse(request, out);
+    } else if (out->cmd == SIM_CTL_DNS || out->cmd == SIM_CTL_TIME_SYNC ||
+               out->cmd == SIM_CTL_STORAGE) {
+        return sim_ctl_faults_parse(request, out);
     }
     return NULL;
 }
@@ -447,6 +454,10 @@ static const char *execute(struct sim_supervisor *s, const struct sim_ctl_reques
             return sim_ctl_clock_execute(s, request, reply);
         case SIM_CTL_PROXY:
             return run_proxy_command(s->device, request->proxy_command, reply);
+        case SIM_CTL_DNS:
+        case SIM_CTL_TIME_SYNC:
+        case SIM_CTL_STORAGE:
+            return sim_ctl_faults_execute(s, request, reply);
     }
     return NULL;
 }

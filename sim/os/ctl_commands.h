@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 // What each control request does to a running device, and the device status it reports.
 // Requests are JSON objects with a "cmd" member: status, button, gpio, net, reboot, power-off,
-// power-on, sensor, adc, potentiometer, clock, proxy. Replies are JSON objects with "ok" and either
-// the result or "error".
+// power-on, sensor, adc, potentiometer, clock, proxy, dns, time-sync, storage. Replies are JSON
+// objects with "ok" and either the result or "error".
 #pragma once
 
 #include <stdbool.h>
@@ -24,9 +24,13 @@ enum sim_ctl_cmd {
     SIM_CTL_POTENTIOMETER,  // the voltage on the potentiometer's ADC channel
     SIM_CTL_CLOCK,          // the device clock: status, jump, set, rate
     SIM_CTL_PROXY,          // one of the fault proxy's text commands (net/net_command.h)
+    SIM_CTL_DNS,            // the DNS server stops answering, or answers again (ctl_faults.h)
+    SIM_CTL_TIME_SYNC,      // the time server stops answering, or answers again (ctl_faults.h)
+    SIM_CTL_STORAGE,        // mutable storage full, failing with EIO, or healthy (ctl_faults.h)
 };
 
 #define SIM_CTL_PROXY_COMMAND_MAX 512
+#define SIM_CTL_DNS_HOST_MAX 253  // a DNS name, or "*." and one
 
 enum sim_ctl_clock_action {
     SIM_CTL_CLOCK_STATUS = 0,
@@ -73,6 +77,11 @@ struct sim_ctl_request {
     double clock_rate;                       // clock rate: within the clock's limits
 
     char proxy_command[SIM_CTL_PROXY_COMMAND_MAX + 1];  // proxy: one line, checked when run
+
+    bool dns_fail;                            // dns: fail (true) or ok
+    char dns_host[SIM_CTL_DNS_HOST_MAX + 3];  // dns fail: "" (every name) or a pattern
+    bool time_server_answers;                 // time-sync: synced (true) or unsynced
+    int storage_fault;                        // storage: enum devbus_storage_fault
 };
 
 // Parses one request line (NUL-terminated, untrusted) without touching any device. Returns 0 with

@@ -12,15 +12,19 @@
 #include "os/capability_audit.h"
 #include "os/device_clock.h"
 #include "os/device_log.h"
+#include "os/dns_fault.h"
+#include "os/fault_page.h"
 #include "os/identity.h"
 #include "os/manifest.h"
 #include "os/net_policy.h"
 
 struct sim_network {
-    bool link_up;            // the access point is reachable (`ctl net down|up`)
-    bool interface_enabled;  // Networking_SetInterfaceState
-    bool time_synced;        // set once the link has come up after boot
-    bool time_sync_enabled;  // Networking_TimeSync_SetEnabled
+    bool link_up;              // the access point is reachable (`ctl net down|up`)
+    bool interface_enabled;    // Networking_SetInterfaceState
+    bool time_synced;          // set once the link has come up after boot
+    bool time_sync_enabled;    // Networking_TimeSync_SetEnabled
+    bool time_server_down;     // the time server does not answer (`ctl time-sync unsynced`)
+    struct sim_dns_fault dns;  // the DNS server does not answer (`ctl dns fail`)
 };
 
 enum sim_power_request { SIM_POWER_NONE = 0, SIM_POWER_REBOOT, SIM_POWER_DOWN };
@@ -49,6 +53,7 @@ struct sim_device {
     bool debug;                       // log every bus request
     struct sim_update_agent *update;  // the update agent (update_agent.h); NULL: none
     struct sim_net_proxy *proxy;      // the fault proxy (device_proxy.h); NULL: direct connections
+    struct sim_fault_page faults;     // faults the app's side applies (`ctl storage`)
 };
 
 // True when Networking_IsNetworkingReady would say so: interface up, connected, IP, time synced.

@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 
 #include "os/device_proxy.h"
+#include "os/dns_fault.h"
 #include "os/net_policy.h"
 
 bool sim_net_available(const struct sim_device *device) {
@@ -56,6 +57,16 @@ static void handle_resolve(struct sim_device *device, const struct devbus_msg *r
         sim_device_log_os(&device->log,
                           "net: lookup of \"%s\" failed: not a host name (EAI_NONAME)", shown);
         refuse(reply, ENOENT);
+        return;
+    }
+    // A DNS server that does not answer looks to the app like no network at all (EAI_AGAIN),
+    // though the link is up; a down link is still reported as such.
+    if (sim_net_available(device) && sim_dns_fault_applies(&device->network.dns, name)) {
+        sim_device_log_os(&device->log,
+                          "net: lookup of %s failed: the DNS server does not answer (dns fault, "
+                          "EAI_AGAIN)",
+                          shown);
+        refuse(reply, ENETDOWN);
         return;
     }
     struct sim_net_lookup lookup;

@@ -109,7 +109,9 @@ static void ensure_identity(struct sim_supervisor *s) {
                 strcmp(cn, d->device_id) == 0;
     bool valid = have && not_before <= now_s && now_s < not_after;
     // The device gets a fresh certificate from the cloud only while it is online.
-    if ((!valid || not_after - now_s <= CERT_RENEW_MARGIN_S) && d->network.link_up) {
+    // Attestation needs a clock the cloud agrees with, so an unsynced device waits for time sync.
+    if ((!valid || not_after - now_s <= CERT_RENEW_MARGIN_S) && d->network.link_up &&
+        d->network.time_synced) {
         // Accelerated device time runs ahead of the host's clock, by which the local hub checks
         // certificates: notBefore goes back by the lead so that the hub accepts it too.
         // Rounded up, so that notBefore is never after the host's now.
@@ -170,8 +172,9 @@ static void boot(struct sim_supervisor *s) {
     sim_board_reset(&d->board);
     sync_channel_watches(s);
     d->network.interface_enabled = true;
-    d->network.time_synced = d->network.link_up;
-    // Without the network there is no time sync: the clock starts from the OS image's build time.
+    d->network.time_synced = d->network.link_up && !d->network.time_server_down;
+    // Without a time sync (no network, or no time server) the clock starts from the OS image's
+    // build time.
     if (d->network.time_synced) {
         sim_clock_sync(&d->clock);
     } else {
@@ -180,8 +183,9 @@ static void boot(struct sim_supervisor *s) {
     d->power_profile = 2;  // HighPerformance: the default, not kept across reboots
     // A boot is a fresh start: crashes before it don't delay the app now.
     s->quick_exits = 0;
-    sim_device_log_os(device_log(s), "boot: device %.16s…, network %s", d->device_id,
-                      d->network.link_up ? "up" : "down");
+    sim_device_log_os(device_log(s), "boot: device %.16s…, network %s%s", d->device_id,
+                      d->network.link_up ? "up" : "down",
+                      d->network.link_up && !d->network.time_synced ? ", time not synced" : "");
     ensure_identity(s);
     sim_update_agent_boot(d->update);
     start_app(s);
@@ -688,6 +692,9 @@ static int setup(struct sim_supervisor *s, const char *ctl_path) {
     if (sim_clock_share(&s->device->clock, err, sizeof(err)) != SIM_CLOCK_OK) {
         sim_device_log_os(device_log(s), "%s: the app will see the host's clock", err);
     }
+    if (sim_fault_page_share(&s->device->faults, err, sizeof(err)) != SIM_FAULT_PAGE_OK) {
+        sim_device_log_os(device_log(s), "%s: storage faults will not reach the app", err);
+    }
     return 0;
 }
 
@@ -703,6 +710,7 @@ static void teardown(struct sim_supervisor *s, const char *ctl_path) {
     }
     sim_board_release_all(&s->device->board);
     sim_clock_unshare(&s->device->clock);
+    sim_fault_page_unshare(&s->device->faults);
     if (s->signal_fd >= 0) {
         close(s->signal_fd);
     }
@@ -782,6 +790,27 @@ void sim_supervisor_power_on(struct sim_supervisor *s) {
     boot(s);
 }
 
+// An NTP exchange: the clock goes to network time, unless the time server does not answer.
+static void sync_time(struct sim_supervisor *s) {
+    struct sim_network *net = &s->device->network;
+    if (net->time_server_down) {
+        sim_device_log_os(device_log(s), "time not synced: the time server does not answer");
+        return;
+    }
+    struct sim_clock *clock = &s->device->clock;
+    int64_t error_ms = sim_clock_now_ms(clock) - sim_clock_network_ms(clock);
+    bool was = net->time_synced;
+    net->time_synced = true;
+    sim_clock_sync(clock);
+    if (error_ms != 0) {
+        char error[48];
+        sim_clock_format_duration(error_ms, error, sizeof(error));
+        sim_device_log_os(device_log(s), "clock synced (it was %s off)", error);
+    } else if (!was) {
+        sim_device_log_os(device_log(s), "clock synced");
+    }
+}
+
 void sim_supervisor_set_link(struct sim_supervisor *s, bool up, enum sim_net_down_mode mode) {
     struct sim_network *net = &s->device->network;
     if (net->link_up == up) {
@@ -793,18 +822,29 @@ void sim_supervisor_set_link(struct sim_supervisor *s, bool up, enum sim_net_dow
     sim_device_proxy_link(s->device, up, mode);
     if (up) {
         // Every time the link comes up, the device's NTP client sets the clock to network time.
-        struct sim_clock *clock = &s->device->clock;
-        int64_t error_ms = sim_clock_now_ms(clock) - sim_clock_network_ms(clock);
-        net->time_synced = true;
-        sim_clock_sync(clock);
-        if (error_ms != 0) {
-            char error[48];
-            sim_clock_format_duration(error_ms, error, sizeof(error));
-            sim_device_log_os(device_log(s), "clock synced (it was %s off)", error);
-        }
+        sync_time(s);
         ensure_identity(s);
     }
     apply_update_action(s, sim_update_agent_network(s->device->update, up));
+}
+
+void sim_supervisor_set_time_sync(struct sim_supervisor *s, bool server_answers) {
+    struct sim_network *net = &s->device->network;
+    net->time_server_down = !server_answers;
+    if (!server_answers) {
+        // The clock runs on from where it is; only the synced state is lost.
+        bool was = net->time_synced;
+        net->time_synced = false;
+        sim_device_log_os(device_log(s), "fault: time server not answering, time %s",
+                          was ? "no longer synced" : "still not synced");
+        return;
+    }
+    sim_device_log_os(device_log(s), "time server answering again%s",
+                      net->link_up ? "" : " (syncs when the network is up)");
+    if (net->link_up) {
+        sync_time(s);
+        ensure_identity(s);
+    }
 }
 
 void sim_supervisor_clock_changed(struct sim_supervisor *s, const char *what) {

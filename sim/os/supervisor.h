@@ -88,6 +88,9 @@ void sim_supervisor_power_off(struct sim_supervisor *supervisor);
 void sim_supervisor_power_on(struct sim_supervisor *supervisor);
 void sim_supervisor_set_link(struct sim_supervisor *supervisor, bool up,
                              enum sim_net_down_mode mode);
+// The time server stops answering (false: time is no longer synced, and the link coming up does
+// not sync it) or answers again (true: time syncs now if the link is up, else when it comes up).
+void sim_supervisor_set_time_sync(struct sim_supervisor *supervisor, bool server_answers);
 // After a change to the device clock (jump, set, rate): logs `what` and re-checks whatever
 // depends on device time, such as the certificate's validity.
 void sim_supervisor_clock_changed(struct sim_supervisor *supervisor, const char *what);

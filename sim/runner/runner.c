@@ -129,16 +129,6 @@ static int preflight(struct rn_runner *r) {
             r->blink_watch = true;
         }
     }
-    for (size_t i = 0; i < s->device_count; i++) {
-        if (!s->devices[i].time_synced) {
-            r->unsupported = true;
-            rn_fail(r, "unsupported",
-                    "%s:%u:%u: initial time_synced: false is not supported yet: the device OS "
-                    "has no control for the time-synced state (initial network: down starts "
-                    "the clock unsynced)",
-                    s->source, s->devices[i].loc.line, s->devices[i].loc.column);
-        }
-    }
     if (access(r->cfg->spheresim, X_OK) != 0) {
         rn_fail(r, "error", "cannot run %s: %s", r->cfg->spheresim, strerror(errno));
         problems++;

@@ -41,23 +41,11 @@ double rn_draw(const struct rn_runner *r, const char *what, uint64_t index) {
 bool rn_action_supported(const struct rn_runner *r, const struct scn_action *a, const char **why) {
     (void)r;
     switch (a->kind) {
-        case SCN_ACT_DNS_FAILURE:
-            *why = "the device OS has no control for failing name lookups yet";
-            return false;
         case SCN_ACT_CERT_ROTATE:
             *why = "the device OS has no control for issuing a new certificate on demand yet";
             return false;
         case SCN_ACT_UNTRUSTED_CA:
             *why = "the local hub cannot present a certificate from another CA yet";
-            return false;
-        case SCN_ACT_STORAGE_FULL:
-        case SCN_ACT_STORAGE_EIO:
-        case SCN_ACT_STORAGE_HEAL:
-            *why = "the device OS has no mutable-storage fault control yet";
-            return false;
-        case SCN_ACT_TIME_UNSYNCED:
-        case SCN_ACT_TIME_SYNC:
-            *why = "the device OS has no control for the time-synced state yet";
             return false;
         case SCN_ACT_MEMORY_PRESSURE:
             *why = "hal_stub has no allocation limit yet";
@@ -308,6 +296,27 @@ static int clock_jump(struct rn_runner *r, size_t step, int64_t ms) {
     return step_ctl(r, step, request);
 }
 
+// The DNS server stops answering lookups (of every name when host is NULL).
+static int dns_request(struct rn_runner *r, size_t step, const char *host) {
+    cJSON *request = cJSON_CreateObject();
+    cJSON_AddStringToObject(request, "cmd", "dns");
+    cJSON_AddStringToObject(request, "state", "fail");
+    if (host != NULL) {
+        cJSON_AddStringToObject(request, "host", host);
+    }
+    char *text = cJSON_PrintUnformatted(request);
+    cJSON_Delete(request);
+    int result = text != NULL ? step_ctl(r, step, text) : -1;
+    free(text);
+    return result;
+}
+
+static int storage_request(struct rn_runner *r, size_t step, const char *state) {
+    char request[64];
+    snprintf(request, sizeof(request), "{\"cmd\":\"storage\",\"state\":\"%s\"}", state);
+    return step_ctl(r, step, request);
+}
+
 static int run_device_action(struct rn_runner *r, size_t step) {
     const struct scn_step *s = &r->scn->steps[step];
     const struct scn_action *a = &s->action;
@@ -403,6 +412,21 @@ static int run_device_action(struct rn_runner *r, size_t step) {
             return 0;
         case SCN_ACT_CLOCK_JUMP:
             return clock_jump(r, step, a->clock.jump_ms);
+        case SCN_ACT_DNS_FAILURE:
+            return dns_request(r, step, a->dns.host);
+        case SCN_ACT_TIME_UNSYNCED:
+        case SCN_ACT_TIME_SYNC:
+            return step_ctl(r, step,
+                            a->kind == SCN_ACT_TIME_SYNC
+                                ? "{\"cmd\":\"time-sync\",\"state\":\"synced\"}"
+                                : "{\"cmd\":\"time-sync\",\"state\":\"unsynced\"}");
+        case SCN_ACT_STORAGE_FULL:
+        case SCN_ACT_STORAGE_EIO:
+        case SCN_ACT_STORAGE_HEAL:
+            return storage_request(r, step,
+                                   a->kind == SCN_ACT_STORAGE_FULL  ? "full"
+                                   : a->kind == SCN_ACT_STORAGE_EIO ? "eio"
+                                                                    : "ok");
         case SCN_ACT_DEPLOY:
         case SCN_ACT_DEPLOY_CORRUPT:
             return rn_update_action(r, step);
@@ -418,6 +442,10 @@ static bool revertible(enum scn_action_kind kind) {
         case SCN_ACT_SENSOR_DISCONNECT:
         case SCN_ACT_SENSOR_OUT_OF_RANGE:
         case SCN_ACT_NETWORK_DOWN:
+        case SCN_ACT_DNS_FAILURE:
+        case SCN_ACT_TIME_UNSYNCED:
+        case SCN_ACT_STORAGE_FULL:
+        case SCN_ACT_STORAGE_EIO:
         case SCN_ACT_LATENCY:
         case SCN_ACT_BANDWIDTH:
         case SCN_ACT_RESET:
@@ -495,6 +523,16 @@ static void revert(struct rn_runner *r, size_t step, uint64_t number) {
             break;
         case SCN_ACT_NETWORK_DOWN:
             step_ctl(r, step, "{\"cmd\":\"net\",\"state\":\"up\"}");
+            break;
+        case SCN_ACT_DNS_FAILURE:
+            step_ctl(r, step, "{\"cmd\":\"dns\",\"state\":\"ok\"}");
+            break;
+        case SCN_ACT_TIME_UNSYNCED:
+            step_ctl(r, step, "{\"cmd\":\"time-sync\",\"state\":\"synced\"}");
+            break;
+        case SCN_ACT_STORAGE_FULL:
+        case SCN_ACT_STORAGE_EIO:
+            storage_request(r, step, "ok");
             break;
         case SCN_ACT_CERT_EXPIRED:
             clock_jump(r, step, -CERT_SKEW_MS);

@@ -297,6 +297,9 @@ static int spawn_device(struct rn_runner *r, struct rn_device *d, char *err, siz
     if (d->def->network_down) {
         argv[n++] = "--network-down";
     }
+    if (!d->def->time_synced) {
+        argv[n++] = "--time-unsynced";
+    }
     if (r->updates) {
         argv[n++] = "--update-check-period";
         argv[n++] = "2s";

@@ -60,8 +60,10 @@ grep -q "app: INFO: Application exiting (exit code 1)" "$DEVICE_LOG" || fail "th
 python3 - "$DEVICE_DIR/records/privilege-report.json" <<'PY'
 import json, sys
 report = json.load(open(sys.argv[1]))
-# ForceReboot is used only by the reboot method, and the DPS host only with --ScopeID.
-allowed_unused = {"PowerControls:ForceReboot", "AllowedConnections:global.azure-devices-provisioning.net"}
+# ForceReboot is used only by the reboot method, the DPS host only with --ScopeID, and
+# SoftwareUpdateDeferral only when an update arrives during maintenance.
+allowed_unused = {"PowerControls:ForceReboot", "AllowedConnections:global.azure-devices-provisioning.net",
+                  "SoftwareUpdateDeferral"}
 assert set(report["unused"]) <= allowed_unused and report["denied"] == [], report
 PY
 echo PASS

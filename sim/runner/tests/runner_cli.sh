@@ -127,7 +127,8 @@ eval "$replay --trace $TEST_DIR/d2.json" >/dev/null
 seed=$(python3 -c '
 import json, sys
 t = json.load(open(sys.argv[1]))
-print([e["seed"] for e in t["events"] if e["type"] == "decision" and "seed" in e][0])
+print([e["seed"] for e in t["events"]
+       if e["type"] == "decision" and e.get("what") == "sensor-noise-seed"][0])
 ' "$TEST_DIR/d1.json")
 grep -q "temperature noise sigma 1 °C (seed $seed)" "$TEST_DIR/d1.json" ||
     fail "the device did not get the noise seed $seed"
@@ -140,12 +141,12 @@ devices:
     app: $PROBE
 steps:
   - at: 1s
-    storage_full: {}
+    memory_pressure: {limit: 128KiB}
 EOF
 status=0
 "$SPHERESIM" scenario "$TEST_DIR/skip.yaml" >"$TEST_DIR/skip.out" || status=$?
 [ "$status" = 77 ] || fail "unsupported action exits $status"
-grep -q "skip.yaml:7:5: storage_full is not supported yet" "$TEST_DIR/skip.out" ||
+grep -q "skip.yaml:7:5: memory_pressure is not supported yet" "$TEST_DIR/skip.out" ||
     fail "skip reason: $(cat "$TEST_DIR/skip.out")"
 
 # Ctrl-C: everything stops and the state directory goes.

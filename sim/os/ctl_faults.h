@@ -1,0 +1,28 @@
+// SPDX-License-Identifier: MIT
+// The OS fault control requests, kept apart from the other requests in ctl_commands.c:
+//   {"cmd":"dns","state":"fail"}                        every name lookup goes unanswered
+//   {"cmd":"dns","state":"fail","host":"*.example.net"} only lookups matching host
+//   {"cmd":"dns","state":"ok"}                          the DNS server answers again
+//   {"cmd":"time-sync","state":"unsynced"}              the time server stops answering
+//   {"cmd":"time-sync","state":"synced"}                it answers again (syncs if online)
+//   {"cmd":"storage","state":"full"|"eio"|"ok"}         the app's mutable storage fault
+// Every reply carries the faults' state after the request ("faults").
+#pragma once
+
+#include <cjson/cJSON.h>
+
+#include "os/ctl_commands.h"
+#include "os/device.h"
+
+// Parses the fields of a dns, time-sync or storage request (out->cmd already set). Returns NULL,
+// or the one-line reason (static text).
+const char *sim_ctl_faults_parse(const cJSON *request, struct sim_ctl_request *out);
+
+// Carries out a parsed dns, time-sync or storage request and adds the faults' state to reply.
+// Returns NULL (these requests cannot fail once parsed).
+const char *sim_ctl_faults_execute(struct sim_supervisor *supervisor,
+                                   const struct sim_ctl_request *request, cJSON *reply);
+
+// Adds the faults' state as members of object: dns_failing, dns_host, time_server_answering,
+// storage.
+void sim_ctl_faults_add_status(cJSON *object, const struct sim_device *device);
