@@ -34,7 +34,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (rc != 0) {
         return 0;
     }
-    bool sane = request.cmd <= SIM_CTL_POTENTIOMETER;
+    // Every command the parser knows; the last one is SIM_CTL_STORAGE.
+    bool sane = request.cmd <= SIM_CTL_STORAGE;
+    if (request.cmd == SIM_CTL_PROXY) {
+        size_t length = strnlen(request.proxy_command, sizeof(request.proxy_command));
+        sane = sane && length > 0 && length < sizeof(request.proxy_command);
+    }
     if (request.cmd == SIM_CTL_BUTTON) {
         sane = sane && (request.button == 'A' || request.button == 'B') &&
                request.action <= SIM_CTL_CLICK;
