@@ -92,8 +92,14 @@ ExitCode BootCounter_Increment(uint32_t *outBootCount) {
         Log_Debug("ERROR: Could not close mutable storage: %s (%d).\n", strerror(errno), errno);
     }
 
-    if (result == ExitCode_Success) {
-        *outBootCount = count;
+    if (result != ExitCode_Success) {
+        // Failing storage (full, or I/O errors) must not stop the app from doing its job; the
+        // count is only for diagnostics. The exit code says where it failed.
+        Log_Debug(
+            "WARNING: the boot count is not kept while storage fails (exit code %d "
+            "avoided).\n",
+            (int)result);
     }
-    return result;
+    *outBootCount = count;
+    return ExitCode_Success;
 }

@@ -10,5 +10,6 @@
 
 /// Reads the stored count (0 when nothing is stored yet), adds one, writes it back durably and
 /// returns the new value in *outBootCount.
-/// Returns ExitCode_Success, or the ExitCode of the step that failed (errno is logged).
+/// Returns ExitCode_Success, or ExitCode_BootCounter_Open when storage cannot be opened at all.
+/// A failing read or write is logged and survived: the count is then not kept.
 ExitCode BootCounter_Increment(uint32_t *outBootCount);

@@ -66,22 +66,21 @@ ExitCode BootReason_Initialise(char *description, size_t size) {
                   errno);
         return ExitCode_BootReason_Open;
     }
+    // Failing storage (full, or I/O errors) costs only this diagnostic, never the app's job.
     Record record;
     memset(&record, 0, sizeof(record));
-    ExitCode result = ExitCode_Success;
     ssize_t bytesRead = pread(fd, &record, sizeof(record), STORAGE_LAYOUT_BOOT_REASON_OFFSET);
     if (bytesRead < 0) {
         Log_Debug("ERROR: boot reason: cannot read: %s (%d).\n", strerror(errno), errno);
-        result = ExitCode_BootReason_Read;
+        snprintf(description, size, "unknown");
     } else {
         Describe(&record, bytesRead, description, size);
         if (!Write(fd, STATE_RUNNING, 0)) {
             Log_Debug("ERROR: boot reason: cannot write: %s (%d).\n", strerror(errno), errno);
-            result = ExitCode_BootReason_Write;
         }
     }
     close(fd);
-    return result;
+    return ExitCode_Success;
 }
 
 void BootReason_Record(BootReason reason, int exitCode) {

@@ -24,7 +24,8 @@ typedef enum {
 
 /// Describes how the previous run ended ("firstStart", "rebootRequested", "stoppedByOs",
 /// "exitCode:N" or "unexpectedStop") into description, then records this run as running.
-/// Returns ExitCode_Success, or the ExitCode of the storage step that failed.
+/// Returns ExitCode_Success, or ExitCode_BootReason_Open when storage cannot be opened at all;
+/// a failing read or write is logged and survived (the description is then "unknown").
 ExitCode BootReason_Initialise(char *description, size_t size);
 
 /// Records how this run is ending. Best effort: a failure is logged, nothing more, since the

@@ -28,6 +28,8 @@ typedef enum ExitCode {
     ExitCode_NetworkStatusTimer_Consume = 13,
 
     ExitCode_BootCounter_Open = 14,
+    // 15-17, 31, 41 and 42 were storage failures at start; the app now survives those, so they
+    // are no longer used (and never reused).
     ExitCode_BootCounter_Read = 15,
     ExitCode_BootCounter_Write = 16,
     ExitCode_BootCounter_Sync = 17,
@@ -81,6 +83,9 @@ typedef enum ExitCode {
     ExitCode_Init_MaintenanceTimer = 57,
     ExitCode_MaintenanceTimer_Consume = 58,
     ExitCode_MaintenanceTimer_Arm = 59,
+
+    // Not a failure: the app stops itself on an update's Final notification (see main).
+    ExitCode_UpdateCallback_FinalUpdate = 60,
 } ExitCode;
 
 /// Lets a module report a failure to main, which owns the process exit code. Must only be

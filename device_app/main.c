@@ -58,6 +58,8 @@ static const char firmwareVersion[] = "1.1.0";
 #define DEFAULT_TELEMETRY_PERIOD_SECONDS 10u
 // Long enough for a slow name lookup (the one blocking call), short enough to matter.
 #define WATCHDOG_TIMEOUT_SECONDS 60u
+// The OS's 10 s warning after Final, its 2 s SIGTERM grace, and room to spare.
+#define FINAL_UPDATE_WAIT_SECONDS 20
 
 // Written by the SIGTERM handler and by failure callbacks; read by the main loop.
 static volatile sig_atomic_t exitCode = ExitCode_Success;
@@ -365,6 +367,27 @@ static void ClosePeripheralsAndHandlers(void) {
     eventLoop = NULL;
 }
 
+// After Final the OS sends SIGTERM once its warning is over. Exiting before it would only make
+// the OS start the app again ahead of the install, so wait for it, as long as the warning and
+// the OS's grace period could take.
+static void WaitForTermination(void) {
+    sigset_t terminate;
+    sigemptyset(&terminate);
+    sigaddset(&terminate, SIGTERM);
+    // Blocked first, so a SIGTERM arriving now stays pending for sigtimedwait; one that came
+    // before this already went to TerminationHandler.
+    sigprocmask(SIG_BLOCK, &terminate, NULL);
+    if (exitCode == ExitCode_TermHandler_SigTerm) {
+        return;
+    }
+    Log_Debug("INFO: waiting for the OS to stop the app for the update.\n");
+    const struct timespec timeout = {.tv_sec = FINAL_UPDATE_WAIT_SECONDS, .tv_nsec = 0};
+    if (sigtimedwait(&terminate, NULL, &timeout) == -1) {
+        Log_Debug("WARNING: no SIGTERM within %d s of Final: %s (%d).\n", FINAL_UPDATE_WAIT_SECONDS,
+                  strerror(errno), errno);
+    }
+}
+
 int main(int argc, char *argv[]) {
     Log_Debug("INFO: spheresim reference app %s starting.\n", firmwareVersion);
 
@@ -386,12 +409,15 @@ int main(int argc, char *argv[]) {
         Watchdog_Kick();
     }
 
+    bool stoppedByOs =
+        exitCode == ExitCode_TermHandler_SigTerm || exitCode == ExitCode_UpdateCallback_FinalUpdate;
     if (!rebootRequested) {
-        BootReason_Record(
-            exitCode == ExitCode_TermHandler_SigTerm ? BootReason_StoppedByOs : BootReason_Failure,
-            exitCode);
+        BootReason_Record(stoppedByOs ? BootReason_StoppedByOs : BootReason_Failure, exitCode);
     }
     ClosePeripheralsAndHandlers();
+    if (exitCode == ExitCode_UpdateCallback_FinalUpdate) {
+        WaitForTermination();
+    }
     Log_Debug("INFO: Application exiting (exit code %d).\n", (int)exitCode);
     return exitCode;
 }

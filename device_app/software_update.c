@@ -121,12 +121,15 @@ static void HandleReadyForInstall(SysEvent_Status status, const SysEvent_Info *i
             UpdateDeferral_OnFinal(&deferral, type);
             UpdateRecord_NoteInstalling(deferral.type, runningVersion);
             DisarmEventLoopTimer(maintenanceTimer);
-            // The OS sends SIGTERM after its warning; the normal SIGTERM path closes everything.
-            // Exiting now instead would only make the OS start the app again before the install.
+            // As the platform's deferred-update pattern does: stop working now, close
+            // everything while there is time, and let main wait for the OS's SIGTERM.
             Log_Debug(
                 "INFO: update: Final: the %s update installs after the OS's warning; the app "
-                "stops on SIGTERM.\n",
+                "stops now.\n",
                 UpdateDeferral_TypeName(deferral.type));
+            if (onFailure != NULL) {
+                onFailure(ExitCode_UpdateCallback_FinalUpdate);
+            }
             break;
         }
         case SysEvent_Status_Complete:

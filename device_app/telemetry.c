@@ -7,6 +7,12 @@
 // The in-flight table maps libmosquitto's message ids to queue sequence numbers. It is emptied
 // when the connection drops: a PUBACK can only come on the connection the message went out on,
 // and the next connection sends again from the oldest unacknowledged message.
+//
+// Mutable storage can fill up or fail. The app then keeps running rather than exit into a crash
+// loop: a message that cannot be stored is lost and counted, sending stops, and each later
+// message first reopens the queue, which recovers its last consistent state from storage. Once
+// storage works again everything the queue held goes out, some of it perhaps a second time
+// (the hub side removes duplicates by $.mid).
 
 #include <errno.h>
 #include <inttypes.h>
@@ -40,6 +46,13 @@ static ExitCode_CallbackType failureCallback = NULL;
 static int storageFd = -1;
 static TelemetryQueue queue;
 static bool queueOpen = false;
+// Storage failed; the queue in memory may not match storage until it is reopened.
+static bool queueNeedsRecovery = false;
+static uint32_t depthBeforeFailure = 0;
+static uint64_t droppedBeforeFailure = 0;
+// Messages lost because storage could not take them, since the app started.
+static uint64_t unstoredCount = 0;
+static TelemetryQueue_Io storageIo;
 static InFlight inFlight[TELEMETRY_SEND_WINDOW];
 static uint32_t inFlightCount = 0;
 // Next sequence number to look at when sending on this connection.
@@ -61,6 +74,62 @@ static void Fail(ExitCode exitCode, const char *what, TelemetryQueue_Result resu
 static void ClearInFlight(void) {
     memset(inFlight, 0, sizeof(inFlight));
     inFlightCount = 0;
+}
+
+// Storage failed under the queue: stop using it until it can be reopened.
+static void OnStorageFailure(const char *what, TelemetryQueue_Result result) {
+    Log_Debug(
+        "ERROR: telemetry queue: %s failed (result %d, errno %d: %s); sending stops until "
+        "storage works again.\n",
+        what, (int)result, errno, strerror(errno));
+    if (!queueNeedsRecovery) {
+        depthBeforeFailure = TelemetryQueue_GetDepth(&queue);
+        droppedBeforeFailure = TelemetryQueue_GetDroppedTotal(&queue);
+    }
+    queueNeedsRecovery = true;
+    ClearInFlight();
+    nextToSend = 0;
+}
+
+static bool IsStorageFailure(TelemetryQueue_Result result) {
+    return result == TelemetryQueue_Result_IoError || result == TelemetryQueue_Result_Corrupt;
+}
+
+// Opens the queue from what storage holds; returns false when storage still fails.
+static bool OpenQueue(void) {
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    uint32_t newEpoch = (uint32_t)now.tv_sec ^ ((uint32_t)now.tv_nsec << 2) ^ (uint32_t)getpid();
+    TelemetryQueue_OpenInfo info;
+    TelemetryQueue_Result result =
+        TelemetryQueue_Open(&queue, &storageIo, STORAGE_LAYOUT_QUEUE_OFFSET,
+                            STORAGE_LAYOUT_QUEUE_SIZE, newEpoch, &info);
+    if (result != TelemetryQueue_Result_Ok) {
+        Log_Debug("ERROR: telemetry: cannot open the queue (result %d): %s (%d).\n", (int)result,
+                  strerror(errno), errno);
+        return false;
+    }
+    Log_Debug("INFO: telemetry queue %s: %u message(s) waiting, %" PRIu64 " dropped so far.\n",
+              info.formatted ? "created" : "recovered",
+              (unsigned int)TelemetryQueue_GetDepth(&queue),
+              TelemetryQueue_GetDroppedTotal(&queue));
+    return true;
+}
+
+// Returns true when the queue can be used, reopening it first after a storage failure.
+static bool QueueUsable(void) {
+    if (!queueOpen) {
+        return false;
+    }
+    if (!queueNeedsRecovery) {
+        return true;
+    }
+    if (!OpenQueue()) {
+        return false;
+    }
+    queueNeedsRecovery = false;
+    Log_Debug("INFO: telemetry: storage works again; sending resumes.\n");
+    return true;
 }
 
 // Builds the topic for a stored message and publishes its body; returns false when it could
@@ -100,16 +169,20 @@ static bool SendRecord(const TelemetryQueue_Message *message) {
 }
 
 static void Pump(void) {
-    while (queueOpen && CloudConnection_IsConnected() && inFlightCount < TELEMETRY_SEND_WINDOW) {
+    while (queueOpen && !queueNeedsRecovery && CloudConnection_IsConnected() &&
+           inFlightCount < TELEMETRY_SEND_WINDOW) {
         TelemetryQueue_Message message;
         TelemetryQueue_Result result =
             TelemetryQueue_Peek(&queue, nextToSend, &message, recordBuffer, sizeof(recordBuffer));
         if (result == TelemetryQueue_Result_Empty) {
             return;
         }
+        if (IsStorageFailure(result)) {
+            OnStorageFailure("reading a message", result);
+            return;
+        }
         if (result != TelemetryQueue_Result_Ok) {
-            // BufferTooSmall cannot happen (the buffer is the largest payload); IoError and
-            // Corrupt need the recovery that reopening the queue does.
+            // BufferTooSmall cannot happen: the buffer is the largest payload.
             Fail(ExitCode_Telemetry_QueuePeek, "reading a message", result);
             return;
         }
@@ -136,24 +209,15 @@ ExitCode Telemetry_Initialise(ExitCode_CallbackType failure) {
                   errno);
         return ExitCode_Telemetry_OpenStorage;
     }
-    TelemetryQueue_Io io;
-    TelemetryQueue_InitFileIo(&io, storageFd);
-    struct timespec now;
-    clock_gettime(CLOCK_REALTIME, &now);
-    uint32_t newEpoch = (uint32_t)now.tv_sec ^ ((uint32_t)now.tv_nsec << 2) ^ (uint32_t)getpid();
-    TelemetryQueue_OpenInfo info;
-    TelemetryQueue_Result result = TelemetryQueue_Open(&queue, &io, STORAGE_LAYOUT_QUEUE_OFFSET,
-                                                       STORAGE_LAYOUT_QUEUE_SIZE, newEpoch, &info);
-    if (result != TelemetryQueue_Result_Ok) {
-        Log_Debug("ERROR: telemetry: cannot open the queue (result %d): %s (%d).\n", (int)result,
-                  strerror(errno), errno);
-        return ExitCode_Telemetry_OpenQueue;
-    }
+    TelemetryQueue_InitFileIo(&storageIo, storageFd);
     queueOpen = true;
-    Log_Debug("INFO: telemetry queue %s: %u message(s) waiting, %" PRIu64 " dropped so far.\n",
-              info.formatted ? "created" : "recovered",
-              (unsigned int)TelemetryQueue_GetDepth(&queue),
-              TelemetryQueue_GetDroppedTotal(&queue));
+    queueNeedsRecovery = !OpenQueue();
+    if (queueNeedsRecovery) {
+        // Storage failing at boot is survived like storage failing later.
+        depthBeforeFailure = 0;
+        droppedBeforeFailure = 0;
+        Log_Debug("WARNING: telemetry: the queue opens once storage works again.\n");
+    }
     return ExitCode_Success;
 }
 
@@ -167,10 +231,20 @@ void Telemetry_Cleanup(void) {
 }
 
 bool Telemetry_Enqueue(Telemetry_Kind kind, const char *json, size_t length) {
-    if (!queueOpen || json == NULL || length + 1 > sizeof(pushBuffer) ||
-        length + 1 > TelemetryQueue_GetMaxPayloadLength(&queue)) {
+    if (!queueOpen || json == NULL || length + 1 > sizeof(pushBuffer)) {
         Log_Debug("ERROR: telemetry: message not queued (%zu bytes, queue %s).\n", length,
                   queueOpen ? "open" : "closed");
+        return false;
+    }
+    if (!QueueUsable()) {
+        unstoredCount++;
+        Log_Debug("WARNING: telemetry: storage is failing; a message is lost (%" PRIu64
+                  " since the app started).\n",
+                  unstoredCount);
+        return false;
+    }
+    if (length + 1 > TelemetryQueue_GetMaxPayloadLength(&queue)) {
+        Log_Debug("ERROR: telemetry: message not queued (%zu bytes, too large).\n", length);
         return false;
     }
     uint8_t *record = pushBuffer;
@@ -183,6 +257,12 @@ bool Telemetry_Enqueue(Telemetry_Kind kind, const char *json, size_t length) {
     uint32_t dropped = 0;
     TelemetryQueue_Result result =
         TelemetryQueue_Push(&queue, record, length + 1, createdMs, &sequenceNumber, &dropped);
+    if (result == TelemetryQueue_Result_IoError) {
+        // It may or may not be in the queue once storage recovers; count it as lost.
+        unstoredCount++;
+        OnStorageFailure("storing a message", result);
+        return false;
+    }
     if (result != TelemetryQueue_Result_Ok) {
         Fail(ExitCode_Telemetry_QueuePush, "storing a message", result);
         return false;
@@ -199,7 +279,7 @@ bool Telemetry_Enqueue(Telemetry_Kind kind, const char *json, size_t length) {
 void Telemetry_OnConnected(void) {
     ClearInFlight();
     nextToSend = 0;
-    uint32_t depth = queueOpen ? TelemetryQueue_GetDepth(&queue) : 0;
+    uint32_t depth = QueueUsable() ? TelemetryQueue_GetDepth(&queue) : 0;
     if (depth > 0) {
         Log_Debug("INFO: telemetry: sending %u queued message(s).\n", (unsigned int)depth);
     }
@@ -219,12 +299,16 @@ bool Telemetry_OnPublishAcknowledged(int mid) {
         uint64_t sequenceNumber = inFlight[i].sequenceNumber;
         inFlight[i].inUse = false;
         inFlightCount--;
-        if (!queueOpen) {
+        if (!queueOpen || queueNeedsRecovery) {
             return true;
         }
         TelemetryQueue_Result result = TelemetryQueue_Ack(&queue, sequenceNumber);
-        if (result == TelemetryQueue_Result_IoError || result == TelemetryQueue_Result_Corrupt ||
-            result == TelemetryQueue_Result_InvalidArgument) {
+        if (IsStorageFailure(result)) {
+            // The message stays in the queue and goes out again once storage recovers.
+            OnStorageFailure("removing an acknowledged message", result);
+            return true;
+        }
+        if (result == TelemetryQueue_Result_InvalidArgument) {
             Fail(ExitCode_Telemetry_QueueAck, "removing an acknowledged message", result);
             return true;
         }
@@ -237,9 +321,17 @@ bool Telemetry_OnPublishAcknowledged(int mid) {
 }
 
 uint32_t Telemetry_GetQueueDepth(void) {
-    return queueOpen ? TelemetryQueue_GetDepth(&queue) : 0;
+    if (!queueOpen) {
+        return 0;
+    }
+    return queueNeedsRecovery ? depthBeforeFailure : TelemetryQueue_GetDepth(&queue);
 }
 
 uint64_t Telemetry_GetDroppedCount(void) {
-    return queueOpen ? TelemetryQueue_GetDroppedTotal(&queue) : 0;
+    if (!queueOpen) {
+        return unstoredCount;
+    }
+    uint64_t dropped =
+        queueNeedsRecovery ? droppedBeforeFailure : TelemetryQueue_GetDroppedTotal(&queue);
+    return dropped + unstoredCount;
 }

@@ -26,9 +26,10 @@ typedef enum {
 } Telemetry_Kind;
 
 /// Opens mutable storage and the queue in it, recovering what an earlier run left.
-/// Returns ExitCode_Success or the ExitCode of the step that failed. failure is told of
-/// storage failures later on (the app then exits and the OS restarts it, which recovers the
-/// queue from storage).
+/// Returns ExitCode_Success or the ExitCode of the step that failed. failure is told only of
+/// what cannot be recovered (a misuse of the queue); storage that fills up or fails later is
+/// survived: messages that cannot be stored are lost and counted, and the queue is reopened
+/// from storage once it works again.
 ExitCode Telemetry_Initialise(ExitCode_CallbackType failure);
 
 /// Closes mutable storage.
@@ -52,6 +53,7 @@ bool Telemetry_OnPublishAcknowledged(int mid);
 /// Returns the number of unacknowledged messages in the queue.
 uint32_t Telemetry_GetQueueDepth(void);
 
-/// Returns how many unacknowledged messages were dropped because the queue was full, over the
-/// life of the queue (it survives reboots).
+/// Returns how many messages were lost: unacknowledged ones dropped because the queue was full,
+/// over the life of the queue (it survives reboots), plus those storage could not take since
+/// the app started.
 uint64_t Telemetry_GetDroppedCount(void);

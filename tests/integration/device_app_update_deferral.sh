@@ -90,13 +90,17 @@ wait_for_reported "r['lastUpdateResult']['result']" "installed" 30
 [ "$(reported_field "r['lastUpdateResult']['type']")" = "app" ] || fail "type of the result"
 wait_for_reported "r['pendingUpdate']['status']" "none"
 [ "$(count "the app deferred the update")" -eq 1 ] || fail "A: more than one deferral"
+# After Final the app stops by itself and then waits for the OS's SIGTERM, as the deferred-update
+# pattern does; it must not sit out its whole wait.
+[ "$(count "no SIGTERM within")" -eq 0 ] || fail "A: the app never got SIGTERM after Final"
 # The order the OS and the app saw it in.
 python3 - "$DEVICE_LOG" <<'PY' || fail "A: the update happened out of order"
 import re, sys
 log = open(sys.argv[1]).read().splitlines()
 steps = ["app: INFO: update: app update ready to install", "deferring the update by 10 min",
          "app: INFO: update: the update is deferred", "resuming the deferred update",
-         "app: INFO: update: Final: the app update installs", "app: INFO: Application exiting (exit code 1)",
+         "app: INFO: update: Final: the app update installs", "waiting for the OS to stop the app for the update",
+         "app: INFO: Application exiting (exit code 60)",
          "app 2.0.0 installed in slot b", "app: INFO: update: Complete"]
 at = 0
 for step in steps:
