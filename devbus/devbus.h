@@ -189,6 +189,8 @@ static inline int64_t devbus_clock_scale(int64_t host_ns, uint64_t rate_fp) {
 // cannot intercept: the OS shares them as a read-only page (a sealed memfd, on the descriptor
 // named by DEVBUS_FAULT_FD_ENV at spawn). storage_fault makes the app's I/O on its mutable
 // storage file fail: FULL fails writes with ENOSPC, EIO fails reads, writes and syncs with EIO.
+// heap_limit_bytes, when not 0, caps the app's heap: an allocation that would take the bytes the
+// app holds past it fails with ENOMEM (hal_stub's allocator; not in AddressSanitizer builds).
 #define DEVBUS_FAULT_FD_ENV "SPHERESIM_FAULT_FD"
 #define DEVBUS_FAULT_MAGIC 0x53504846u  // "SPHF"
 #define DEVBUS_FAULT_VERSION 1u
@@ -203,6 +205,8 @@ struct devbus_fault_page {
     uint32_t magic;
     uint32_t version;
     uint32_t storage_fault;  // enum devbus_storage_fault
+    uint32_t reserved;
+    uint64_t heap_limit_bytes;  // 0: no limit
 };
 
 // Sends `msg` (header plus msg->len bytes of data) with an optional descriptor (-1 for none).

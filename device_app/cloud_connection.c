@@ -13,7 +13,6 @@
 #include <unistd.h>
 
 #include <mosquitto.h>
-#include <openssl/ssl.h>
 
 #include <applibs/application.h>
 #include <applibs/log.h>
@@ -28,6 +27,7 @@
 #include "eventloop_timer_utilities.h"
 #include "iothub_topics.h"
 #include "mqtt_client.h"
+#include "mqtt_tls.h"
 
 typedef enum {
     State_Waiting,
@@ -364,10 +364,9 @@ ExitCode CloudConnection_Initialise(EventLoop *eventLoop, const Options *appOpti
     randomState = (uint32_t)now.tv_nsec ^ (uint32_t)now.tv_sec ^ ((uint32_t)getpid() << 16);
     Backoff_Init(&backoff, 0, 0, 0, NextRandom, NULL);
 
-    // OpenSSL's error strings take over 60 KiB of heap in a 256 KiB app, and nothing here
-    // prints them (libmosquitto reports TLS failures as codes); this must come before
-    // mosquitto_lib_init, whose own OpenSSL initialisation would load them.
-    OPENSSL_init_ssl(OPENSSL_INIT_NO_LOAD_SSL_STRINGS | OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS, NULL);
+    // Before mosquitto_lib_init, whose own TLS initialisation would load what the app's memory
+    // budget cannot afford.
+    MqttTls_InitLibrary();
     if (mosquitto_lib_init() != MOSQ_ERR_SUCCESS) {
         Log_Debug("ERROR: cloud: mosquitto_lib_init failed.\n");
         return ExitCode_Cloud_MosquittoInit;

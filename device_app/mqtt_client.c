@@ -23,10 +23,9 @@
 #include <sys/socket.h>
 
 #include <mosquitto.h>
-#include <openssl/ssl.h>
-#include <openssl/x509v3.h>
 
 #include "mqtt_client.h"
+#include "mqtt_tls.h"
 
 static const struct timespec miscPeriod = {.tv_sec = 1, .tv_nsec = 0};
 static const struct timespec immediately = {.tv_sec = 0, .tv_nsec = 0};
@@ -349,46 +348,27 @@ void MqttClient_Close(MqttClient *client) {
 // as it is: its "defaults" for a caller's context (MOSQ_OPT_SSL_CTX_WITH_DEFAULTS) include a
 // verification callback that fails every handshake in 2.0.11 when libmosquitto did not create
 // the context itself, so the trusted CAs, peer verification and the host-name check are set up
-// here. libmosquitto holds its own reference to the context.
+// by mqtt_tls.c. libmosquitto holds its own reference to the context.
 static MqttClient_Result ConfigureTls(MqttClient *client, const MqttClient_Settings *settings) {
-    SSL_CTX *context = SSL_CTX_new(TLS_client_method());
+    char reason[MQTT_CLIENT_REASON_SIZE];
+    void *context =
+        MqttTls_CreateClientContext(settings->host, settings->caPath,
+                                    settings->configureClientCertificate, reason, sizeof(reason));
     if (context == NULL) {
-        snprintf(client->lastError, sizeof(client->lastError), "cannot create a TLS context");
+        snprintf(client->lastError, sizeof(client->lastError), "%s", reason);
         return MqttClient_Result_Failed;
     }
     MqttClient_Result result = MqttClient_Result_Failed;
-    char reason[MQTT_CLIENT_REASON_SIZE - 32];
-    reason[0] = '\0';
-    SSL_CTX_set_verify(context, SSL_VERIFY_PEER, NULL);
-    // Idle connections give back their 16 KiB read and write buffers: most of the time an IoT
-    // device's connection is idle, and 32 KiB is an eighth of the app's memory.
-    SSL_CTX_set_mode(context, SSL_MODE_RELEASE_BUFFERS);
-    if (SSL_CTX_set_min_proto_version(context, TLS1_2_VERSION) != 1 ||
-        X509_VERIFY_PARAM_set1_host(SSL_CTX_get0_param(context), settings->host, 0) != 1) {
-        snprintf(client->lastError, sizeof(client->lastError), "cannot set up TLS for %s",
-                 settings->host);
-        goto out;
-    }
-    if (SSL_CTX_load_verify_locations(context, settings->caPath, NULL) != 1) {
-        snprintf(client->lastError, sizeof(client->lastError),
-                 "cannot load trusted CA certificates from %s", settings->caPath);
-        goto out;
-    }
-    if (!settings->configureClientCertificate(context, reason, sizeof(reason))) {
-        snprintf(client->lastError, sizeof(client->lastError), "client certificate: %s", reason);
-        goto out;
-    }
     int rc = mosquitto_int_option(client->mosq, MOSQ_OPT_SSL_CTX_WITH_DEFAULTS, 0);
     if (rc == MOSQ_ERR_SUCCESS) {
         rc = mosquitto_void_option(client->mosq, MOSQ_OPT_SSL_CTX, context);
     }
     if (rc != MOSQ_ERR_SUCCESS) {
         SetLastError(client, "TLS context", rc);
-        goto out;
+    } else {
+        result = MqttClient_Result_Ok;
     }
-    result = MqttClient_Result_Ok;
-out:
-    SSL_CTX_free(context);
+    MqttTls_FreeClientContext(context);
     return result;
 }
 

@@ -12,8 +12,11 @@
 #include <string.h>
 
 #include "board/adc_model.h"
+#include "os/ctl_cert.h"
 #include "os/ctl_commands.h"
 #include "os/ctl_socket.h"
+#include "os/fault_page.h"
+#include "os/update_agent_crash.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -34,8 +37,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (rc != 0) {
         return 0;
     }
-    // Every command the parser knows; the last one is SIM_CTL_STORAGE.
-    bool sane = request.cmd <= SIM_CTL_STORAGE;
+    // Every command the parser knows; the last one is SIM_CTL_CERT.
+    bool sane = request.cmd <= SIM_CTL_CERT;
+    if (request.cmd == SIM_CTL_POWER_CUT) {
+        sane = sane && request.power_cut_step >= -1 &&
+               request.power_cut_step < (int)sim_update_crash_step_count;
+    }
+    if (request.cmd == SIM_CTL_CERT) {
+        sane = sane && (request.cert_validity_ms == 0 ||
+                        (request.cert_validity_ms >= SIM_CTL_CERT_VALIDITY_MIN_MS &&
+                         request.cert_validity_ms <= SIM_CTL_CERT_VALIDITY_MAX_MS));
+    }
     if (request.cmd == SIM_CTL_PROXY) {
         size_t length = strnlen(request.proxy_command, sizeof(request.proxy_command));
         sane = sane && length > 0 && length < sizeof(request.proxy_command);
@@ -47,14 +59,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (request.cmd == SIM_CTL_SENSOR) {
         const struct sim_ctl_sensor_change *c = &request.sensor;
         sane = sane && isfinite(c->celsius) && c->stuck <= SIM_CTL_STUCK_OFF &&
-               isfinite(c->noise_sigma_c) && c->noise_sigma_c >= 0 &&
-               c->wiring <= SIM_CTL_WIRING_HUNG;
+               isfinite(c->noise.sigma) && c->noise.sigma >= 0 && c->wiring <= SIM_CTL_WIRING_HUNG;
     }
     if (request.cmd == SIM_CTL_ADC) {
         sane = sane && request.adc_channel < SIM_ADC_CHANNELS;
     }
     if (request.cmd == SIM_CTL_ADC || request.cmd == SIM_CTL_POTENTIOMETER) {
-        sane = sane && isfinite(request.volts);
+        const struct sim_ctl_noise *noise = &request.adc_noise;
+        sane = sane && (request.set_volts || noise->set) && isfinite(request.volts) &&
+               isfinite(noise->sigma) && noise->sigma >= 0;
+    }
+    if (request.cmd == SIM_CTL_MEMORY) {
+        sane = sane && request.heap_limit_bytes <= SIM_HEAP_LIMIT_MAX;
     }
     if (!sane) {
         fprintf(stderr, "fuzz_ctl_request: accepted an out-of-range request\n");

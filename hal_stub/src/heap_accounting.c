@@ -4,12 +4,23 @@
 // counter by the block's usable size. The app links this statically, so its definitions win
 // for every library in the process, just as the device's allocator serves the whole app. Under
 // AddressSanitizer the sanitizer must own the allocator, so the figures come from its statistics.
+//
+// The same front end applies the OS's heap limit (the memory_pressure fault): while the fault page
+// (fault_page_view.h) carries a limit, an allocation that would take the bytes in use past it
+// fails as glibc fails one it cannot serve: NULL with errno ENOMEM (posix_memalign returns
+// ENOMEM), a failed realloc leaving the old block as it was. The check costs one atomic load
+// while no limit is set, and nothing here allocates. The bytes in use are counted by usable size
+// (a few bytes more per block than asked for); the request is judged by the bytes asked for.
+// Under AddressSanitizer no limit applies: the OS refuses to set one there (sim/os/fault_page.h).
 #include "heap_accounting.h"
 
 #include <errno.h>
 #include <malloc.h>
 #include <stdatomic.h>
 #include <stdint.h>
+
+#include "fault_page_view.h"
+#include "heap_limit.h"
 
 // Referenced by hal_stub's link options so this object is always linked in.
 int halstub_heap_accounting_linked;
@@ -51,6 +62,26 @@ static void account(int64_t delta) {
     }
 }
 
+// True when the OS's heap limit refuses request more bytes now. Leaves errno alone.
+static bool limit_refuses(size_t request) {
+    const struct devbus_fault_page *page = halstub_fault_page();
+    if (page == NULL) {
+        return false;
+    }
+    uint64_t limit = __atomic_load_n(&page->heap_limit_bytes, __ATOMIC_ACQUIRE);
+    int64_t held = atomic_load(&in_use);
+    return !halstub_heap_limit_allows(limit, held > 0 ? (uint64_t)held : 0, request);
+}
+
+// As limit_refuses, and sets errno to ENOMEM when it refuses, as glibc's allocator would.
+static bool refuse(size_t request) {
+    if (!limit_refuses(request)) {
+        return false;
+    }
+    errno = ENOMEM;
+    return true;
+}
+
 static void *track(void *ptr) {
     if (ptr != NULL) {
         account((int64_t)malloc_usable_size(ptr));
@@ -59,10 +90,18 @@ static void *track(void *ptr) {
 }
 
 void *malloc(size_t size) {
+    if (refuse(size)) {
+        return NULL;
+    }
     return track(__libc_malloc(size));
 }
 
 void *calloc(size_t count, size_t size) {
+    size_t total = 0;
+    // An overflowing product is glibc's to refuse (ENOMEM); it never reaches the limit check.
+    if (!__builtin_mul_overflow(count, size, &total) && refuse(total)) {
+        return NULL;
+    }
     return track(__libc_calloc(count, size));
 }
 
@@ -75,6 +114,10 @@ void free(void *ptr) {
 
 void *realloc(void *ptr, size_t size) {
     size_t before = ptr != NULL ? malloc_usable_size(ptr) : 0;
+    // Shrinking, and realloc(ptr, 0) (which frees), take nothing more: only growth is judged.
+    if (size > before && refuse(size - before)) {
+        return NULL;
+    }
     void *moved = __libc_realloc(ptr, size);
     if (moved != NULL) {
         account((int64_t)malloc_usable_size(moved) - (int64_t)before);
@@ -85,16 +128,25 @@ void *realloc(void *ptr, size_t size) {
 }
 
 void *memalign(size_t alignment, size_t size) {
+    if (refuse(size)) {
+        return NULL;
+    }
     return track(__libc_memalign(alignment, size));
 }
 
 void *aligned_alloc(size_t alignment, size_t size) {
+    if (refuse(size)) {
+        return NULL;
+    }
     return track(__libc_memalign(alignment, size));
 }
 
 int posix_memalign(void **out, size_t alignment, size_t size) {
     if (alignment < sizeof(void *) || (alignment & (alignment - 1)) != 0) {
         return EINVAL;
+    }
+    if (limit_refuses(size)) {
+        return ENOMEM;
     }
     void *ptr = track(__libc_memalign(alignment, size));
     if (ptr == NULL) {

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
 // Mutable-storage faults on the app's side. The OS hands the app a real descriptor to its storage
 // file, so a full or failing flash cannot be simulated by the OS refusing anything: instead the
-// OS shares a read-only fault page (devbus.h, struct devbus_fault_page) and hal_stub defines the
-// positioned and vectored I/O calls an app makes on that descriptor (pread, pwrite, readv,
-// writev, fsync, fdatasync, ftruncate). Plain read() and write() are not covered: i2c_posix.c
-// already defines those for I2C descriptors, and mutable storage is a file to pread and pwrite.
+// OS shares a read-only fault page (devbus.h, struct devbus_fault_page; fault_page_view.c maps
+// it) and hal_stub defines the positioned and vectored I/O calls an app makes on that descriptor
+// (pread, pwrite, readv, writev, fsync, fdatasync, ftruncate). Plain read() and write() are not
+// covered: i2c_posix.c already defines those for I2C descriptors, and mutable storage is a file
+// to pread and pwrite.
 // While the page says FULL, writes to the storage file fail with ENOSPC; while it says EIO, reads,
 // writes and syncs fail with EIO. Every other descriptor, and the storage file while no fault is
 // set, goes straight to libc at the cost of one atomic load.
@@ -20,59 +21,21 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
 #include "devbus.h"
+#include "fault_page_view.h"
 #include "storage_fault.h"
 
-static const struct devbus_fault_page *fault_page;
 static uint64_t storage_dev;
 static uint64_t storage_ino;
 static bool storage_known;
 
-// Maps the page the OS named in the environment, once; later calls find it mapped.
-static void map_fault_page(void) {
-    if (__atomic_load_n(&fault_page, __ATOMIC_ACQUIRE) != NULL) {
-        return;
-    }
-    const char *text = getenv(DEVBUS_FAULT_FD_ENV);
-    if (text == NULL) {
-        return;
-    }
-    char *end = NULL;
-    long fd = strtol(text, &end, 10);
-    // Handed over once: a program this app starts does not inherit the descriptor.
-    unsetenv(DEVBUS_FAULT_FD_ENV);
-    long page_size = sysconf(_SC_PAGESIZE);
-    struct stat st;
-    if (end == text || *end != '\0' || fd < 0 || fd > 65535 || page_size <= 0 ||
-        fstat((int)fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < page_size) {
-        return;
-    }
-    void *map = mmap(NULL, (size_t)page_size, PROT_READ, MAP_SHARED, (int)fd, 0);
-    close((int)fd);
-    if (map == MAP_FAILED) {
-        return;
-    }
-    const struct devbus_fault_page *page = map;
-    if (page->magic != DEVBUS_FAULT_MAGIC || page->version != DEVBUS_FAULT_VERSION) {
-        munmap(map, (size_t)page_size);
-        return;
-    }
-    __atomic_store_n(&fault_page, page, __ATOMIC_RELEASE);
-}
-
-// Runs before main, while the descriptor the OS passed is certainly still the page.
-__attribute__((constructor)) static void storage_fault_init(void) {
-    map_fault_page();
-}
-
 void halstub_storage_fault_note(int fd) {
-    map_fault_page();
+    halstub_fault_page_map();
     struct stat st;
     if (fstat(fd, &st) != 0) {
         return;
@@ -84,7 +47,7 @@ void halstub_storage_fault_note(int fd) {
 
 // The fault that applies to I/O on fd: OK unless a fault is set and fd is the storage file.
 static enum devbus_storage_fault fault_for(int fd) {
-    const struct devbus_fault_page *page = __atomic_load_n(&fault_page, __ATOMIC_ACQUIRE);
+    const struct devbus_fault_page *page = halstub_fault_page();
     if (page == NULL || !__atomic_load_n(&storage_known, __ATOMIC_ACQUIRE)) {
         return DEVBUS_STORAGE_OK;
     }

@@ -53,17 +53,37 @@ int sim_adc_set_reference(struct sim_adc *adc, uint32_t channel, double volts) {
     return 0;
 }
 
+int sim_adc_set_noise(struct sim_adc *adc, uint32_t channel, double sigma_v, uint64_t seed) {
+    if (channel >= SIM_ADC_CHANNELS || !isfinite(sigma_v) || sigma_v < 0) {
+        return EINVAL;
+    }
+    sim_noise_set(&adc->noise[channel], sigma_v, seed);
+    return 0;
+}
+
+static uint32_t sample_of(const struct sim_adc *adc, double volts) {
+    double code = round(volts / adc->reference_v * MAX_SAMPLE);
+    if (!(code > 0)) {  // also catches NaN
+        return 0;
+    }
+    return code >= MAX_SAMPLE ? MAX_SAMPLE : (uint32_t)code;
+}
+
 int sim_adc_sample(const struct sim_adc *adc, uint32_t channel, uint32_t *out_sample) {
     if (channel >= SIM_ADC_CHANNELS) {
         return EINVAL;
     }
-    double fraction = adc->input_v[channel] / adc->reference_v;
-    double code = round(fraction * MAX_SAMPLE);
-    if (!(code > 0)) {  // also catches NaN
-        *out_sample = 0;
-    } else {
-        *out_sample = code >= MAX_SAMPLE ? MAX_SAMPLE : (uint32_t)code;
+    *out_sample = sample_of(adc, adc->input_v[channel]);
+    return 0;
+}
+
+// What the app's poll reads: the input with this sample's noise.
+static int poll_sample(struct sim_adc *adc, uint32_t channel, uint32_t *out_sample) {
+    if (channel >= SIM_ADC_CHANNELS) {
+        return EINVAL;
     }
+    double volts = adc->input_v[channel] + sim_noise_next(&adc->noise[channel]);
+    *out_sample = sample_of(adc, volts);
     return 0;
 }
 
@@ -78,7 +98,7 @@ static void decide(struct sim_adc *adc, struct devbus_adc_msg *msg) {
             err = sim_adc_set_reference(adc, msg->channel, msg->volts);
             break;
         case DEVBUS_ADC_POLL:
-            err = sim_adc_sample(adc, msg->channel, &msg->value);
+            err = poll_sample(adc, msg->channel, &msg->value);
             break;
         default:
             break;

@@ -10,6 +10,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "board/noise.h"
+
 #define SIM_ADC_CHANNELS 8
 #define SIM_ADC_SAMPLE_BITS 12
 #define SIM_ADC_DEFAULT_REFERENCE_V 2.5
@@ -22,6 +24,7 @@ struct sim_adc {
     int channel_fd;          // the OS end of the app's channel, -1 when not open
     double reference_v;
     double input_v[SIM_ADC_CHANNELS];
+    struct sim_noise noise[SIM_ADC_CHANNELS];  // on each input, in volts
 };
 
 // Makes adc an existing controller called manifest_name in app manifests, all inputs at 0 V.
@@ -43,7 +46,13 @@ int sim_adc_set_input(struct sim_adc *adc, uint32_t channel, double volts);
 // channel, or not above 0 V and at most SIM_ADC_MAX_REFERENCE_V).
 int sim_adc_set_reference(struct sim_adc *adc, uint32_t channel, double volts);
 
-// The sample a poll of channel reads now. Returns 0 or EINVAL (no such channel).
+// Adds Gaussian noise of standard deviation sigma_v (0 for none) to a channel's input, drawn
+// afresh for every sample the app polls, from a generator seeded with seed. Like the inputs, the
+// noise belongs to the outside world and survives a reset. Returns 0 or EINVAL (no such channel,
+// or sigma_v negative or not finite).
+int sim_adc_set_noise(struct sim_adc *adc, uint32_t channel, double sigma_v, uint64_t seed);
+
+// The sample a poll of channel would read without noise. Returns 0 or EINVAL (no such channel).
 int sim_adc_sample(const struct sim_adc *adc, uint32_t channel, uint32_t *out_sample);
 
 // Releases the app's channel: the app died or closed it.

@@ -68,24 +68,7 @@ void sim_lsm6ds3_set_stuck(struct sim_lsm6ds3 *sensor, bool stuck) {
 }
 
 void sim_lsm6ds3_set_noise(struct sim_lsm6ds3 *sensor, double sigma_c, uint64_t seed) {
-    sensor->noise_sigma_c = sigma_c > 0 ? sigma_c : 0;
-    sensor->noise_state = seed;
-}
-
-// splitmix64: small, fast, and the same sequence on every platform for a given seed.
-static uint64_t next_random(uint64_t *state) {
-    uint64_t z = (*state += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-
-// A standard normal deviate by the Box-Muller transform.
-static double next_gaussian(uint64_t *state) {
-    // 53 random bits give a uniform in (0, 1]; log(0) is never taken.
-    double u1 = ((next_random(state) >> 11) + 1.0) / 9007199254740992.0;
-    double u2 = (next_random(state) >> 11) / 9007199254740992.0;
-    return sqrt(-2.0 * log(u1)) * cos(2.0 * M_PI * u2);
+    sim_noise_set(&sensor->noise, sigma_c, seed);
 }
 
 static void take_temperature_sample(struct sim_lsm6ds3 *sensor) {
@@ -93,10 +76,7 @@ static void take_temperature_sample(struct sim_lsm6ds3 *sensor) {
         sensor->temp_sample = sensor->stuck_sample;
         return;
     }
-    double celsius = sensor->temperature_c;
-    if (sensor->noise_sigma_c > 0) {
-        celsius += sensor->noise_sigma_c * next_gaussian(&sensor->noise_state);
-    }
+    double celsius = sensor->temperature_c + sim_noise_next(&sensor->noise);
     sensor->temp_sample = sim_lsm6ds3_temp_code(celsius);
 }
 

@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "board/noise.h"
+
 #define SIM_LSM6DS3_ADDRESS 0x6A
 #define SIM_LSM6DS3_WHO_AM_I 0x0F
 #define SIM_LSM6DS3_WHO_AM_I_VALUE 0x69
@@ -39,8 +41,7 @@ struct sim_lsm6ds3 {
     double temperature_c;  // the environment's temperature
     bool stuck;            // the output no longer follows the temperature
     int16_t stuck_sample;
-    double noise_sigma_c;  // standard deviation of the reading's noise, 0 for none
-    uint64_t noise_state;  // the noise generator's state
+    struct sim_noise noise;  // the reading's noise, in °C
 };
 
 // A part at 25 °C without faults, just powered on.

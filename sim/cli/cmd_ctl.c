@@ -14,6 +14,9 @@
 #include "cli/cli.h"
 #include "os/ctl_commands.h"
 #include "os/ctl_socket.h"
+#include "os/device_clock.h"
+#include "os/fault_page.h"
+#include "net/net_units.h"
 
 static const char ctl_usage[] =
     "usage: spheresim ctl [--device-dir D] COMMAND\n"
@@ -34,8 +37,11 @@ static const char ctl_usage[] =
     "                     [--disconnect|--connect|--hang]\n"
     "                              set the temperature sensor's temperature and faults; prints\n"
     "                              the sensors' state as JSON\n"
-    "  adc CHANNEL VOLTS           apply VOLTS to an ADC channel's pin (0-7)\n"
-    "  potentiometer VOLTS         turn the potentiometer (ADC channel 0) to VOLTS\n"
+    "  adc CHANNEL [VOLTS] [--noise SIGMA [--seed N]]\n"
+    "                              apply VOLTS to an ADC channel's pin (0-7), and/or add\n"
+    "                              Gaussian noise of SIGMA volts to every sample the app reads\n"
+    "  potentiometer [VOLTS] [--noise SIGMA [--seed N]]\n"
+    "                              the same for the potentiometer (ADC channel 0)\n"
     "  clock [status]              print the device clock (time, offset, rate, synced) as JSON\n"
     "  clock jump DURATION         move device time, e.g. +2h, -30m, 1d, 1h30m, 500ms\n"
     "  clock set TIME              set device time (UTC), e.g. 2030-01-01T00:00:00Z\n"
@@ -46,6 +52,13 @@ static const char ctl_usage[] =
     "                              networking not ready) or answers again (syncs if online)\n"
     "  storage full | eio | ok     the app's mutable storage: writes fail with ENOSPC, I/O fails\n"
     "                              with EIO, or healthy again\n"
+    "  cert rotate [--validity D]  the tenant CA issues the device a new certificate now, valid\n"
+    "                              for D of device time (1m-365d, default 24h); prints its dates\n"
+    "  memory limit SIZE | off     the app's allocations fail with ENOMEM once its heap would\n"
+    "                              pass SIZE (e.g. 128KiB; not in AddressSanitizer builds), or\n"
+    "                              no limit again\n"
+    "  power-cut STEP | none       cut the power when an update reaches STEP (one of\n"
+    "                              'spheresim deploy --crash-points'); run ends with status 86\n"
     "\n"
     "--device-dir defaults to $SPHERESIM_HOME/devices/default, as for 'spheresim run'.\n";
 
@@ -110,6 +123,45 @@ static const char *add_sensor_fields(int argc, char **argv, cJSON *request) {
     return NULL;
 }
 
+// `[VOLTS] [--noise SIGMA [--seed N]]` from argv[first] on, at least one of the two.
+static const char *add_adc_input_fields(int argc, char **argv, int first, cJSON *request,
+                                        const char *usage) {
+    for (int i = first; i < argc; i++) {
+        const char *word = argv[i];
+        double value = 0;
+        bool has_value = i + 1 < argc && parse_number(argv[i + 1], &value);
+        if ((strcmp(word, "--noise") == 0 || strcmp(word, "--seed") == 0) && has_value &&
+            !cJSON_HasObjectItem(request, word + 2)) {
+            cJSON_AddNumberToObject(request, word + 2, value);
+            i++;
+        } else if (strncmp(word, "--", 2) != 0 && parse_number(word, &value) &&
+                   !cJSON_HasObjectItem(request, "volts")) {
+            cJSON_AddNumberToObject(request, "volts", value);
+        } else {
+            return usage;
+        }
+    }
+    bool has_input = cJSON_HasObjectItem(request, "volts") || cJSON_HasObjectItem(request, "noise");
+    return has_input ? NULL : usage;
+}
+
+// Runs the device's own parser on request here first, so a bad value is reported before any
+// device is contacted, in the words the device would use. Returns NULL or the error.
+static const char *check_with_device_parser(const cJSON *request) {
+    char *text = cJSON_PrintUnformatted(request);
+    struct sim_ctl_request parsed;
+    const char *error = NULL;
+    if (text == NULL) {
+        error = "ctl: out of memory";
+    } else if (sim_ctl_parse(text, &parsed, &error) != 0) {
+        static char message[320];
+        snprintf(message, sizeof(message), "ctl %s", error);
+        error = message;
+    }
+    free(text);
+    return error;
+}
+
 // `clock [status] | jump D | set T | rate N`: the values go to the device as typed, and the
 // device's own parser, run here first, says what is wrong with a bad one.
 static const char *add_clock_fields(int argc, char **argv, cJSON *request) {
@@ -127,18 +179,7 @@ static const char *add_clock_fields(int argc, char **argv, cJSON *request) {
     if (field != NULL) {
         cJSON_AddStringToObject(request, field, argv[2]);
     }
-    char *text = cJSON_PrintUnformatted(request);
-    struct sim_ctl_request parsed;
-    const char *error = NULL;
-    if (text == NULL) {
-        error = "ctl clock: out of memory";
-    } else if (sim_ctl_parse(text, &parsed, &error) != 0) {
-        static char message[320];
-        snprintf(message, sizeof(message), "ctl %s", error);
-        error = message;
-    }
-    free(text);
-    return error;
+    return check_with_device_parser(request);
 }
 
 // `proxy WORDS...`: the words, joined by spaces, are one of the proxy's text commands.
@@ -169,18 +210,56 @@ static const char *add_fault_fields(int argc, char **argv, cJSON *request) {
     if (argc == 3) {
         cJSON_AddStringToObject(request, "host", argv[2]);
     }
-    char *text = cJSON_PrintUnformatted(request);
-    struct sim_ctl_request parsed;
-    const char *error = NULL;
-    if (text == NULL) {
-        error = "ctl dns: out of memory";
-    } else if (sim_ctl_parse(text, &parsed, &error) != 0) {
-        static char message[320];
-        snprintf(message, sizeof(message), "ctl %s", error);
-        error = message;
+    return check_with_device_parser(request);
+}
+
+// `memory limit SIZE` or `memory off`: fills request, or returns the usage error.
+static const char *add_memory_fields(int argc, char **argv, cJSON *request) {
+    static const char usage[] = "ctl memory: expected limit SIZE (e.g. 128KiB) or off";
+    static char message[320];
+    cJSON_AddStringToObject(request, "cmd", "memory");
+    if (argc == 2 && strcmp(argv[1], "off") == 0) {
+        cJSON_AddStringToObject(request, "state", "ok");
+        return NULL;
     }
-    free(text);
-    return error;
+    if (argc != 3 || strcmp(argv[1], "limit") != 0) {
+        return usage;
+    }
+    char err[256];
+    uint64_t bytes = 0;
+    if (sim_net_parse_bytes(argv[2], err, sizeof(err), &bytes) != SIM_NET_PROXY_OK) {
+        snprintf(message, sizeof(message), "ctl memory limit: %s", err);
+        return message;
+    }
+    if (bytes == 0 || bytes > SIM_HEAP_LIMIT_MAX) {
+        snprintf(message, sizeof(message),
+                 "ctl memory limit: '%s' is out of range (1 byte to 1 GiB; 'off' lifts the limit)",
+                 argv[2]);
+        return message;
+    }
+    cJSON_AddNumberToObject(request, "limit", (double)bytes);
+    return NULL;
+}
+
+// `cert rotate [--validity DURATION]`: the duration is read as `clock jump` reads one, and the
+// device's own parser, run here first, checks its bounds.
+static const char *add_cert_fields(int argc, char **argv, cJSON *request) {
+    static const char usage[] = "ctl cert: expected rotate [--validity DURATION]";
+    bool with_validity = argc == 4 && strcmp(argv[2], "--validity") == 0;
+    if (argc < 2 || strcmp(argv[1], "rotate") != 0 || (argc != 2 && !with_validity)) {
+        return usage;
+    }
+    cJSON_AddStringToObject(request, "cmd", "cert");
+    cJSON_AddStringToObject(request, "action", "rotate");
+    if (with_validity) {
+        int64_t ms = 0;
+        if (argv[3][0] == '-' || argv[3][0] == '+' ||
+            sim_clock_parse_duration(argv[3], &ms) != SIM_CLOCK_OK) {
+            return "ctl cert rotate: --validity must be a duration such as 10m, 2h or 30d";
+        }
+        cJSON_AddNumberToObject(request, "validity_ms", (double)ms);
+    }
+    return check_with_device_parser(request);
 }
 
 // Turns the command words into a request object; returns NULL with *out_error set.
@@ -223,23 +302,23 @@ static cJSON *build_request(int argc, char **argv, const char **out_error) {
         cJSON_AddStringToObject(request, "cmd", verb);
     } else if (strcmp(verb, "sensor") == 0) {
         *out_error = add_sensor_fields(argc, argv, request);
-    } else if (strcmp(verb, "adc") == 0 && argc == 3) {
+    } else if (strcmp(verb, "adc") == 0 && argc >= 3) {
+        static const char usage[] =
+            "ctl adc: expected a channel (0-7), then VOLTS and/or --noise SIGMA [--seed N]";
         double channel = 0;
-        double volts = 0;
-        if (!parse_number(argv[1], &channel) || channel != floor(channel) || channel < 0 ||
-            channel > 7 || !parse_number(argv[2], &volts)) {
-            *out_error = "ctl adc: expected a channel (0-7) and a voltage";
-        }
         cJSON_AddStringToObject(request, "cmd", "adc");
-        cJSON_AddNumberToObject(request, "channel", channel);
-        cJSON_AddNumberToObject(request, "volts", volts);
-    } else if (strcmp(verb, "potentiometer") == 0 && argc == 2) {
-        double volts = 0;
-        if (!parse_number(argv[1], &volts)) {
-            *out_error = "ctl potentiometer: expected a voltage";
+        if (!parse_number(argv[1], &channel) || channel != floor(channel) || channel < 0 ||
+            channel > 7) {
+            *out_error = usage;
+        } else {
+            cJSON_AddNumberToObject(request, "channel", channel);
+            *out_error = add_adc_input_fields(argc, argv, 2, request, usage);
         }
+    } else if (strcmp(verb, "potentiometer") == 0 && argc >= 2) {
         cJSON_AddStringToObject(request, "cmd", "potentiometer");
-        cJSON_AddNumberToObject(request, "volts", volts);
+        *out_error = add_adc_input_fields(
+            argc, argv, 1, request,
+            "ctl potentiometer: expected VOLTS and/or --noise SIGMA [--seed N]");
     } else if (strcmp(verb, "clock") == 0 && argc <= 3) {
         *out_error = add_clock_fields(argc, argv, request);
     } else if (strcmp(verb, "dns") == 0) {
@@ -252,6 +331,14 @@ static cJSON *build_request(int argc, char **argv, const char **out_error) {
                is_one_of(argv[1], "full", "eio", "ok", NULL)) {
         cJSON_AddStringToObject(request, "cmd", "storage");
         cJSON_AddStringToObject(request, "state", argv[1]);
+    } else if (strcmp(verb, "memory") == 0) {
+        *out_error = add_memory_fields(argc, argv, request);
+    } else if (strcmp(verb, "power-cut") == 0 && argc == 2) {
+        // The device checks the step's name and lists the valid ones when it is wrong.
+        cJSON_AddStringToObject(request, "cmd", "power-cut");
+        cJSON_AddStringToObject(request, "at", argv[1]);
+    } else if (strcmp(verb, "cert") == 0) {
+        *out_error = add_cert_fields(argc, argv, request);
     } else {
         *out_error = "ctl: unknown command or wrong arguments (see 'spheresim ctl --help')";
     }
@@ -329,7 +416,8 @@ int sim_cmd_ctl(int argc, char **argv) {
             proxy_reply->valuestring[strlen(proxy_reply->valuestring) - 1] != '\n') {
             fputc('\n', stdout);
         }
-    } else if (is_one_of(verb, "status", "gpio", "sensor", "adc", "potentiometer", "clock", NULL)) {
+    } else if (is_one_of(verb, "status", "gpio", "sensor", "adc", "potentiometer", "clock", "cert",
+                         NULL)) {
         cJSON_DeleteItemFromObjectCaseSensitive(reply, "ok");
         char *pretty = cJSON_Print(reply);
         if (pretty != NULL) {

@@ -23,6 +23,9 @@ static const char fault_usage[] =
     "  broker-restart [--kill]     stop the broker and start it again on the same port; state in\n"
     "                              hub.db survives, devices see their connection drop and must\n"
     "                              reconnect (--kill: SIGKILL, a crash, instead of SIGTERM)\n"
+    "  server-ca untrusted|trusted restart the broker presenting a server certificate from a CA\n"
+    "                              devices do not trust (a TLS-intercepting middlebox), or the\n"
+    "                              hub's own again; devices see their connection drop\n"
     "  kick ID                     drop the device's connection\n"
     "  twin|method normal|drop|delay [--device ID] [--delay-ms N]\n"
     "                              drop or delay the hub's twin answers / method requests, for\n"
@@ -31,7 +34,8 @@ static const char fault_usage[] =
     "                              per-second rates (0 = unlimited) for one device or, without\n"
     "                              --device, the whole hub; past them twin requests get 429\n"
     "\n"
-    "Settings other than broker-restart last until changed or until the broker restarts.\n"
+    "Settings other than broker-restart and server-ca last until changed or until the broker\n"
+    "restarts; server-ca lasts until changed or until 'hub start' starts the broker anew.\n"
     "Exit 0 on success; 1 with the hub's reason; 3 when the hub is not running.\n";
 
 struct fault_args {
@@ -97,12 +101,25 @@ static bool add_number(cJSON *body, const char *name, const char *option, const 
 // exit status after reporting.
 static int build_body(const struct fault_args *args, const char *fault, cJSON *body) {
     bool restart = strcmp(fault, "broker-restart") == 0;
+    bool server_ca = strcmp(fault, "server-ca") == 0;
     bool kick = strcmp(fault, "kick") == 0;
     bool throttle = strcmp(fault, "throttle") == 0;
     bool mode = strcmp(fault, "twin") == 0 || strcmp(fault, "method") == 0;
-    if (!restart && !kick && !throttle && !mode) {
+    if (!restart && !server_ca && !kick && !throttle && !mode) {
         return sim_cli_usage_error(
-            "hub fault: unknown fault '%s' (broker-restart, kick, twin, method, throttle)", fault);
+            "hub fault: unknown fault '%s' (broker-restart, server-ca, kick, twin, method, "
+            "throttle)",
+            fault);
+    }
+    if (server_ca &&
+        (args->pos_count != 2 || args->kill || args->device || args->delay_ms || args->twin ||
+         args->telemetry ||
+         (strcmp(args->pos[1], "untrusted") != 0 && strcmp(args->pos[1], "trusted") != 0))) {
+        return sim_cli_usage_error("hub fault server-ca: expected untrusted or trusted");
+    }
+    if (server_ca) {
+        cJSON_AddStringToObject(body, "ca", args->pos[1]);
+        return 0;
     }
     int words = kick || mode ? 2 : 1;
     bool device_ok = mode || throttle;
@@ -173,9 +190,9 @@ int sim_cmd_hub_fault(int argc, char **argv) {
     struct hub_api api;
     status = hub_api_open(state_dir, label, &api);
     if (status == 0) {
+        bool restarts = strcmp(fault, "broker-restart") == 0 || strcmp(fault, "server-ca") == 0;
         status =
-            hub_api_call_and_print(&api, "POST", path, body,
-                                   strcmp(fault, "broker-restart") == 0 ? RESTART_TIMEOUT_S : 30);
+            hub_api_call_and_print(&api, "POST", path, body, restarts ? RESTART_TIMEOUT_S : 30);
     }
     hub_api_close(&api);
     cJSON_Delete(body);

@@ -259,6 +259,26 @@ static int restart_broker(void *ctx, bool kill_hard, char *err, size_t err_size)
     return result == HUB_BROKER_OK ? 0 : -1;
 }
 
+// hub_service_server_ca_fn for the server-ca fault; ctx is the state directory.
+static int switch_server_ca(void *ctx, bool untrusted, char *err, size_t err_size) {
+    struct hub_broker_info *info = calloc(1, sizeof(*info));
+    if (info == NULL) {
+        snprintf(err, err_size, "out of memory");
+        return -1;
+    }
+    enum hub_broker_result result = hub_broker_set_server_ca(
+        ctx, untrusted ? HUB_BROKER_SERVER_CA_UNTRUSTED : HUB_BROKER_SERVER_CA_TRUSTED, info, err,
+        err_size);
+    if (result == HUB_BROKER_OK) {
+        fprintf(stderr,
+                "spheresim: hub service: restarted the broker presenting %s certificate, now pid "
+                "%ld\n",
+                untrusted ? "an untrusted" : "the hub's", info->pid);
+    }
+    free(info);
+    return result == HUB_BROKER_OK ? 0 : -1;
+}
+
 int sim_cmd_hub_serve(int argc, char **argv) {
     struct verb_args args;
     int status =
@@ -335,6 +355,7 @@ int sim_cmd_hub_serve(int argc, char **argv) {
         .http_port = (int)http_port,
         .client = client,
         .restart = restart_broker,
+        .server_ca = switch_server_ca,
         .restart_ctx = state_dir,
     };
     if (hub_service_start(&service_options, &service) != 0) {

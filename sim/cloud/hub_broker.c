@@ -351,7 +351,8 @@ static enum hub_broker_result prepare(const struct hub_broker_options *options,
     if (sim_tenant_ca_ensure(options->tenant_dir, err, err_size) != SIM_IDENTITY_OK) {
         return HUB_BROKER_ERR_START;
     }
-    if (hub_pki_ensure(launch->pki_dir, names, count, NULL, err, err_size) != HUB_PKI_OK) {
+    if (hub_pki_ensure(launch->pki_dir, names, count, NULL, err, err_size) != HUB_PKI_OK ||
+        hub_pki_ensure_untrusted(launch->pki_dir, err, err_size) != HUB_PKI_OK) {
         return HUB_BROKER_ERR_START;
     }
     struct hub_store *store = NULL;
@@ -493,8 +494,16 @@ enum hub_broker_result hub_broker_start(const struct hub_broker_options *options
     }
     if (result == HUB_BROKER_OK && out_info->service_pid == 0) {
         int wanted = previous_http_port(state_dir);
+        // The service trusts the untrusted_ca fault's CA too: it reaches the broker directly,
+        // not through the middlebox the fault stands for. A hub state from before that file
+        // existed has only the hub CA.
+        char trust[PATH_MAX];
+        if (!join(trust, sizeof trust, state_dir, "pki/" HUB_PKI_SERVICE_TRUST) ||
+            access(trust, R_OK) != 0) {
+            snprintf(trust, sizeof trust, "%s", out_info->ca_path);
+        }
         result =
-            hub_service_process_start(state_dir, out_info->port, out_info->ca_path, wanted,
+            hub_service_process_start(state_dir, out_info->port, trust, wanted,
                                       &out_info->service_pid, &out_info->http_port, err, err_size);
     }
     if (result == HUB_BROKER_OK) {
@@ -566,9 +575,35 @@ out:
     return result;
 }
 
-enum hub_broker_result hub_broker_restart(const char *state_dir, bool kill_hard,
-                                          struct hub_broker_info *out_info, char *err,
-                                          size_t err_size) {
+// Points the stopped-to-be broker's configuration at the chosen server certificate. The untrusted
+// PKI is made here if this hub was started by a build that did not make it.
+static enum hub_broker_result select_server_ca(const char *state_dir,
+                                               const struct hub_broker_info *info,
+                                               enum hub_broker_server_ca server_ca, char *err,
+                                               size_t err_size) {
+    char pki_dir[PATH_MAX];
+    char untrusted_dir[PATH_MAX];
+    if (!join(pki_dir, sizeof pki_dir, state_dir, "pki") ||
+        !join(untrusted_dir, sizeof untrusted_dir, pki_dir, HUB_PKI_UNTRUSTED_DIR)) {
+        set_err(err, err_size, "hub state directory path is too long");
+        return HUB_BROKER_ERR_INVALID;
+    }
+    const char *server_dir = pki_dir;
+    if (server_ca == HUB_BROKER_SERVER_CA_UNTRUSTED) {
+        if (hub_pki_ensure_untrusted(pki_dir, err, err_size) != HUB_PKI_OK) {
+            return HUB_BROKER_ERR_IO;
+        }
+        server_dir = untrusted_dir;
+    }
+    return hub_broker_config_set_server_dir(info->config_path, server_dir, err, err_size);
+}
+
+// Restarts the broker as hub_broker_restart says; with server_ca other than KEEP, its listener
+// presents that certificate from then on.
+static enum hub_broker_result restart(const char *state_dir, bool kill_hard,
+                                      enum hub_broker_server_ca server_ca,
+                                      struct hub_broker_info *out_info, char *err,
+                                      size_t err_size) {
     struct hub_broker_launch *launch = calloc(1, sizeof *launch);
     char canonical[PATH_MAX];
     int lock_fd = -1;
@@ -600,6 +635,12 @@ enum hub_broker_result hub_broker_restart(const char *state_dir, bool kill_hard,
     result = hub_broker_find_programs(launch, err, err_size);
     if (result != HUB_BROKER_OK) {
         goto out;
+    }
+    if (server_ca != HUB_BROKER_SERVER_CA_KEEP) {
+        result = select_server_ca(canonical, out_info, server_ca, err, err_size);
+        if (result != HUB_BROKER_OK) {
+            goto out;
+        }
     }
     // SIGTERM lets the plugin move the telemetry journal into hub.db; SIGKILL is a crash, after
     // which the new broker replays the journal.
@@ -644,4 +685,21 @@ out:
     }
     free(launch);
     return result;
+}
+
+enum hub_broker_result hub_broker_restart(const char *state_dir, bool kill_hard,
+                                          struct hub_broker_info *out_info, char *err,
+                                          size_t err_size) {
+    return restart(state_dir, kill_hard, HUB_BROKER_SERVER_CA_KEEP, out_info, err, err_size);
+}
+
+enum hub_broker_result hub_broker_set_server_ca(const char *state_dir,
+                                                enum hub_broker_server_ca server_ca,
+                                                struct hub_broker_info *out_info, char *err,
+                                                size_t err_size) {
+    if (server_ca != HUB_BROKER_SERVER_CA_TRUSTED && server_ca != HUB_BROKER_SERVER_CA_UNTRUSTED) {
+        set_err(err, err_size, "server CA must be trusted or untrusted");
+        return HUB_BROKER_ERR_INVALID;
+    }
+    return restart(state_dir, false, server_ca, out_info, err, err_size);
 }

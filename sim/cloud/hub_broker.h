@@ -91,6 +91,22 @@ enum hub_broker_result hub_broker_restart(const char *state_dir, bool kill_hard,
                                           struct hub_broker_info *out_info, char *err,
                                           size_t err_size);
 
+enum hub_broker_server_ca {
+    HUB_BROKER_SERVER_CA_KEEP = 0,
+    HUB_BROKER_SERVER_CA_TRUSTED,    // the hub's own certificate, from the CA devices trust
+    HUB_BROKER_SERVER_CA_UNTRUSTED,  // one with the same names from an unrelated CA (hub_pki.h)
+};
+
+// The untrusted_ca fault: restarts the running broker as hub_broker_restart does (SIGTERM), its
+// listener presenting the chosen certificate, so that connected devices drop and every new TLS
+// handshake verifies (TRUSTED) or fails verification (UNTRUSTED). The choice lasts until changed
+// or until `hub start` starts the broker anew, which always presents the hub's own. Errors as for
+// hub_broker_restart, and ERR_INVALID for KEEP or a configuration it cannot rewrite.
+enum hub_broker_result hub_broker_set_server_ca(const char *state_dir,
+                                                enum hub_broker_server_ca server_ca,
+                                                struct hub_broker_info *out_info, char *err,
+                                                size_t err_size);
+
 // Describes the hub in state_dir from hub.json and the pid file, whether or not it runs. A hub
 // never started gets the default name and tenant_dir's CA. ERR_IO only if state_dir is unusable.
 enum hub_broker_result hub_broker_query(const char *state_dir, const char *tenant_dir,

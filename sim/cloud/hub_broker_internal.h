@@ -56,3 +56,11 @@ bool hub_broker_wait_gone(long pid, const char *config_path, long timeout_ms);
 
 // sleep that survives signals.
 void hub_broker_sleep_ms(long ms);
+
+// Points the listener's certfile and keyfile lines in config_path at server_dir's server.pem and
+// server.key (hub_server_ca.c), keeping every other line. ERR_INVALID when the file does not have
+// exactly one of each or server_dir cannot be written into it; ERR_IO when it cannot be
+// read or replaced.
+enum hub_broker_result hub_broker_config_set_server_dir(const char *config_path,
+                                                        const char *server_dir, char *err,
+                                                        size_t err_size);

@@ -26,6 +26,7 @@
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
 
+#include "os/format_text.h"
 #include "os/fs_util.h"
 
 #define CA_DAYS 3652
@@ -63,8 +64,7 @@ struct pki_paths {
 };
 
 static bool join(char *out, size_t out_size, const char *dir, const char *name) {
-    int n = snprintf(out, out_size, "%s/%s", dir, name);
-    return n >= 0 && (size_t)n < out_size;
+    return sim_format(out, out_size, "%s/%s", dir, name) == 0;
 }
 
 static BIO *read_file_bio(const char *path, char *err, size_t err_size) {
@@ -172,9 +172,10 @@ static X509 *new_cert(EVP_PKEY *key, const char *cn, long days) {
     return cert;
 }
 
-static enum hub_pki_result create_ca(const struct pki_paths *paths, char *err, size_t err_size) {
+static enum hub_pki_result create_ca(const struct pki_paths *paths, const char *ca_cn, char *err,
+                                     size_t err_size) {
     EVP_PKEY *key = EVP_EC_gen("P-256");
-    X509 *cert = key != NULL ? new_cert(key, "spheresim local hub root CA", CA_DAYS) : NULL;
+    X509 *cert = key != NULL ? new_cert(key, ca_cn, CA_DAYS) : NULL;
     enum hub_pki_result result = HUB_PKI_ERR_CRYPTO;
     if (cert == NULL || X509_set_issuer_name(cert, X509_get_subject_name(cert)) != 1 ||
         !add_ext(cert, cert, NID_basic_constraints, "critical,CA:TRUE") ||
@@ -195,12 +196,13 @@ out:
     return result;
 }
 
-static enum hub_pki_result load_ca(const struct pki_paths *paths, X509 **out_cert,
-                                   EVP_PKEY **out_key, char *err, size_t err_size) {
+static enum hub_pki_result load_ca(const struct pki_paths *paths, const char *ca_cn,
+                                   X509 **out_cert, EVP_PKEY **out_key, char *err,
+                                   size_t err_size) {
     bool have_cert = access(paths->ca_cert, F_OK) == 0;
     bool have_key = access(paths->ca_key, F_OK) == 0;
     if (!have_cert && !have_key) {
-        enum hub_pki_result created = create_ca(paths, err, err_size);
+        enum hub_pki_result created = create_ca(paths, ca_cn, err, err_size);
         if (created != HUB_PKI_OK) {
             return created;
         }
@@ -369,6 +371,42 @@ static bool valid_name(const char *name) {
     return true;
 }
 
+static bool set_paths(struct pki_paths *paths, const char *dir) {
+    return join(paths->ca_cert, sizeof paths->ca_cert, dir, HUB_PKI_CA_CERT) &&
+           join(paths->ca_key, sizeof paths->ca_key, dir, HUB_PKI_CA_KEY) &&
+           join(paths->server_cert, sizeof paths->server_cert, dir, HUB_PKI_SERVER_CERT) &&
+           join(paths->server_key, sizeof paths->server_key, dir, HUB_PKI_SERVER_KEY);
+}
+
+// The CA of dir (made when missing, named ca_cn) and a current server certificate from it with
+// subject CN cn and the SANs sans (canonical text).
+static enum hub_pki_result ensure_in(const char *dir, const char *ca_cn, const char *cn,
+                                     const char *sans, int *out_issued, char *err,
+                                     size_t err_size) {
+    struct pki_paths paths;
+    if (!set_paths(&paths, dir)) {
+        set_err(err, err_size, "PKI directory path %s is too long", dir);
+        return HUB_PKI_ERR_INVALID;
+    }
+    if (sim_fs_make_dirs(dir, 0700, err, err_size) != 0) {
+        return HUB_PKI_ERR_IO;
+    }
+    X509 *ca = NULL;
+    EVP_PKEY *ca_key = NULL;
+    enum hub_pki_result result = load_ca(&paths, ca_cn, &ca, &ca_key, err, err_size);
+    if (result != HUB_PKI_OK || server_cert_current(&paths, ca, sans)) {
+        goto out;
+    }
+    result = issue_server(&paths, ca, ca_key, cn, sans, err, err_size);
+    if (result == HUB_PKI_OK && out_issued != NULL) {
+        *out_issued = 1;
+    }
+out:
+    X509_free(ca);
+    EVP_PKEY_free(ca_key);
+    return result;
+}
+
 enum hub_pki_result hub_pki_ensure(const char *pki_dir, const char *const *names, size_t name_count,
                                    int *out_issued, char *err, size_t err_size) {
     if (out_issued != NULL) {
@@ -384,34 +422,74 @@ enum hub_pki_result hub_pki_ensure(const char *pki_dir, const char *const *names
             return HUB_PKI_ERR_INVALID;
         }
     }
-    struct pki_paths paths;
-    if (!join(paths.ca_cert, sizeof paths.ca_cert, pki_dir, HUB_PKI_CA_CERT) ||
-        !join(paths.ca_key, sizeof paths.ca_key, pki_dir, HUB_PKI_CA_KEY) ||
-        !join(paths.server_cert, sizeof paths.server_cert, pki_dir, HUB_PKI_SERVER_CERT) ||
-        !join(paths.server_key, sizeof paths.server_key, pki_dir, HUB_PKI_SERVER_KEY)) {
-        set_err(err, err_size, "PKI directory path %s is too long", pki_dir);
-        return HUB_PKI_ERR_INVALID;
-    }
-    if (sim_fs_make_dirs(pki_dir, 0700, err, err_size) != 0) {
-        return HUB_PKI_ERR_IO;
-    }
     char sans[SAN_TEXT_SIZE];
     if (!san_text_for_names(names, name_count, sans, sizeof sans)) {
         set_err(err, err_size, "too many or too long server names");
         return HUB_PKI_ERR_INVALID;
     }
-    X509 *ca = NULL;
-    EVP_PKEY *ca_key = NULL;
-    enum hub_pki_result result = load_ca(&paths, &ca, &ca_key, err, err_size);
-    if (result != HUB_PKI_OK || server_cert_current(&paths, ca, sans)) {
-        goto out;
+    return ensure_in(pki_dir, "spheresim local hub root CA", names[0], sans, out_issued, err,
+                     err_size);
+}
+
+// Appends the PEM file at path to bio.
+static bool append_file(BIO *bio, const char *path, char *err, size_t err_size) {
+    BIO *in = read_file_bio(path, err, err_size);
+    if (in == NULL) {
+        return false;
     }
-    result = issue_server(&paths, ca, ca_key, names[0], sans, err, err_size);
-    if (result == HUB_PKI_OK && out_issued != NULL) {
-        *out_issued = 1;
+    char *data = NULL;
+    long len = BIO_get_mem_data(in, &data);
+    bool ok = len > 0 && BIO_write(bio, data, (int)len) == (int)len;
+    BIO_free(in);
+    if (!ok) {
+        set_err(err, err_size, "%s: out of memory", path);
     }
-out:
-    X509_free(ca);
-    EVP_PKEY_free(ca_key);
+    return ok;
+}
+
+enum hub_pki_result hub_pki_ensure_untrusted(const char *pki_dir, char *err, size_t err_size) {
+    struct pki_paths hub;
+    char dir[PATH_MAX];
+    char trust[PATH_MAX];
+    if (!set_paths(&hub, pki_dir) || !join(dir, sizeof dir, pki_dir, HUB_PKI_UNTRUSTED_DIR) ||
+        !join(trust, sizeof trust, pki_dir, HUB_PKI_SERVICE_TRUST)) {
+        set_err(err, err_size, "PKI directory path %s is too long", pki_dir);
+        return HUB_PKI_ERR_INVALID;
+    }
+    // The names come from the hub's own certificate, so that only the chain differs.
+    X509 *server = load_cert(hub.server_cert, err, err_size);
+    if (server == NULL) {
+        return HUB_PKI_ERR_INVALID;
+    }
+    char sans[SAN_TEXT_SIZE];
+    char cn[256];
+    bool named =
+        san_text_for_cert(server, sans, sizeof sans) &&
+        X509_NAME_get_text_by_NID(X509_get_subject_name(server), NID_commonName, cn, sizeof cn) > 0;
+    X509_free(server);
+    ERR_clear_error();
+    if (!named) {
+        set_err(err, err_size, "%s has no usable names", hub.server_cert);
+        return HUB_PKI_ERR_INVALID;
+    }
+    enum hub_pki_result result =
+        ensure_in(dir, "spheresim untrusted CA (not the hub's)", cn, sans, NULL, err, err_size);
+    if (result != HUB_PKI_OK) {
+        return result;
+    }
+    char untrusted_ca[PATH_MAX];
+    (void)join(untrusted_ca, sizeof untrusted_ca, dir, HUB_PKI_CA_CERT);
+    BIO *bundle = BIO_new(BIO_s_mem());
+    if (bundle == NULL || !append_file(bundle, hub.ca_cert, err, err_size) ||
+        !append_file(bundle, untrusted_ca, err, err_size)) {
+        BIO_free(bundle);
+        return HUB_PKI_ERR_IO;
+    }
+    char *data = NULL;
+    long len = BIO_get_mem_data(bundle, &data);
+    result = sim_fs_write_atomic(trust, data, (size_t)len, 0644, NULL, err, err_size) == 0
+                 ? HUB_PKI_OK
+                 : HUB_PKI_ERR_IO;
+    BIO_free(bundle);
     return result;
 }

@@ -17,6 +17,8 @@
 #define HUB_PKI_SERVER_CERT "server.pem"
 #define HUB_PKI_SERVER_KEY "server.key"
 #define HUB_PKI_MAX_NAMES 32
+#define HUB_PKI_UNTRUSTED_DIR "untrusted"
+#define HUB_PKI_SERVICE_TRUST "service-trust.pem"
 
 enum hub_pki_result {
     HUB_PKI_OK = 0,
@@ -30,3 +32,12 @@ enum hub_pki_result {
 // (optional) tells whether a new server certificate was written. err gets a one-line reason.
 enum hub_pki_result hub_pki_ensure(const char *pki_dir, const char *const *names, size_t name_count,
                                    int *out_issued, char *err, size_t err_size);
+
+// For the untrusted_ca fault: makes sure <pki_dir>/untrusted holds a second root CA, unrelated to
+// the hub's and named "spheresim untrusted CA (not the hub's)", and a server certificate from it
+// with the same CN and names as <pki_dir>/server.pem (call hub_pki_ensure first), kept and renewed
+// as the hub's are. A broker presenting it fails every device's verification the way a
+// TLS-intercepting middlebox does. Also writes <pki_dir>/service-trust.pem, the hub CA followed by
+// the untrusted one: what the hub's own service client trusts, as it reaches the broker directly
+// rather than through the middlebox. ERR_INVALID when server.pem is missing or unusable.
+enum hub_pki_result hub_pki_ensure_untrusted(const char *pki_dir, char *err, size_t err_size);

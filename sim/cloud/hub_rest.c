@@ -568,8 +568,8 @@ static bool telemetry_read(const struct hub_rest_request *req, struct hub_rest_r
 
 // The fault a path segment names, NULL for none.
 static const char *fault_name(const struct segment *seg) {
-    static const char *const names[] = {"kick",     "twin",           "method",
-                                        "throttle", "broker-restart", NULL};
+    static const char *const names[] = {"kick",           "twin",      "method", "throttle",
+                                        "broker-restart", "server-ca", NULL};
     for (size_t i = 0; names[i] != NULL; i++) {
         if (seg->len == strlen(names[i]) && memcmp(seg->start, names[i], seg->len) == 0) {
             return names[i];
@@ -596,10 +596,34 @@ static bool broker_restart(const cJSON *body, struct hub_rest_route *out) {
     return true;
 }
 
+// {"ca": "untrusted" | "trusted"}: which certificate the broker presents after its restart.
+static bool server_ca(const cJSON *body, struct hub_rest_route *out) {
+    static const char *const choices[] = {"untrusted", "trusted", NULL};
+    const char *ca = NULL;
+    if (field(body, "deviceId") != NULL) {
+        return refuse(out, 400, NULL,
+                      "deviceId does not apply: the broker presents one certificate to every "
+                      "device");
+    }
+    if (!enum_field(body, "ca", "ca", choices, &ca, out)) {
+        return false;
+    }
+    if (ca == NULL) {
+        return refuse(out, 400, NULL, "ca is required: \"untrusted\" or \"trusted\"");
+    }
+    out->action = HUB_REST_SERVER_CA;
+    out->endpoint = HUB_REST_EP_SERVER_CA;
+    out->untrusted_ca = strcmp(ca, "untrusted") == 0;
+    return true;
+}
+
 static bool fault(const char *which, const cJSON *body, struct hub_rest_route *out) {
     static const char *const modes[] = {"normal", "drop", "delay", NULL};
     if (strcmp(which, "broker-restart") == 0) {
         return broker_restart(body, out);
+    }
+    if (strcmp(which, "server-ca") == 0) {
+        return server_ca(body, out);
     }
     static const char *const rates[] = {"twinPerSecond", "telemetryPerSecond"};
     bool kick = strcmp(which, "kick") == 0;
@@ -747,7 +771,7 @@ enum hub_result hub_rest_route(const struct hub_rest_request *req, struct hub_re
     }
     if (allow != NULL && seg_is(&path, 1, "faults") && fault_name(&path.seg[2]) == NULL) {
         refuse(out, 404, "NotFound",
-               "no such fault: use kick, twin, method, throttle or broker-restart");
+               "no such fault: use kick, twin, method, throttle, broker-restart or server-ca");
     } else if (allow == NULL) {
         refuse(out, 404, "NotFound", "no such resource: %.200s", req->path ? req->path : "");
     } else if (!method_allowed(req, allow, out)) {

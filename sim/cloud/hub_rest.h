@@ -51,6 +51,7 @@ enum hub_rest_endpoint {
     HUB_REST_EP_CONNECTION_STATE,
     HUB_REST_EP_FAULT,
     HUB_REST_EP_BROKER_RESTART,
+    HUB_REST_EP_SERVER_CA,
 };
 
 enum hub_rest_action {
@@ -58,6 +59,8 @@ enum hub_rest_action {
     HUB_REST_CALL,           /* ask the plugin: op/request_json, then hub_rest_reply */
     HUB_REST_BROKER_RESTART, /* restart the broker (the service process owns that, not the
                                 plugin): kill_hard, then answer 204 once reconnected */
+    HUB_REST_SERVER_CA,      /* restart it presenting the hub's certificate or an untrusted
+                                one: untrusted_ca, then as for BROKER_RESTART */
 };
 
 struct hub_rest_route {
@@ -77,6 +80,8 @@ struct hub_rest_route {
     bool update_after_add;
     // HUB_REST_BROKER_RESTART: SIGKILL (a crash) rather than SIGTERM
     bool kill_hard;
+    // HUB_REST_SERVER_CA: the certificate from a CA devices do not trust, or the hub's own
+    bool untrusted_ca;
 };
 
 struct hub_rest_response {

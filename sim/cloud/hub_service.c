@@ -27,6 +27,7 @@ struct hub_service {
     struct MHD_Daemon *daemon;
     struct hub_service_client *client;
     hub_service_restart_fn restart;
+    hub_service_server_ca_fn server_ca;
     void *restart_ctx;
     int port;
 };
@@ -124,17 +125,22 @@ static enum MHD_Result send_too_large(struct MHD_Connection *conn) {
     return send_error(conn, 413, text);
 }
 
-// Restarts the broker through the service's owner, then waits for the service client to be back,
-// so that the caller's next request finds the hub answering (204), not a 503.
-static void restart_broker(struct hub_service *service, bool kill_hard,
+// Restarts the broker through the service's owner (plainly, or presenting another certificate),
+// then waits for the service client to be back, so that the caller's next request finds the hub
+// answering (204), not a 503.
+static void restart_broker(struct hub_service *service, const struct hub_rest_route *route,
                            struct hub_rest_response *out) {
     char err[1024] = "";
-    if (service->restart == NULL) {
+    bool server_ca = route->action == HUB_REST_SERVER_CA;
+    if (server_ca ? service->server_ca == NULL : service->restart == NULL) {
         hub_rest_error(501, "NotImplemented", "this service cannot restart the broker", out);
         return;
     }
     unsigned long before = hub_service_client_connections(service->client);
-    if (service->restart(service->restart_ctx, kill_hard, err, sizeof(err)) != 0) {
+    int restarted =
+        server_ca ? service->server_ca(service->restart_ctx, route->untrusted_ca, err, sizeof(err))
+                  : service->restart(service->restart_ctx, route->kill_hard, err, sizeof(err));
+    if (restarted != 0) {
         hub_rest_error(503, NULL, err[0] != '\0' ? err : "the broker did not restart", out);
         return;
     }
@@ -175,8 +181,8 @@ static void execute(struct hub_service *service, const struct hub_rest_request *
         *out_allow = route.allow;
         goto out;
     }
-    if (route.action == HUB_REST_BROKER_RESTART) {
-        restart_broker(service, route.kill_hard, out);
+    if (route.action == HUB_REST_BROKER_RESTART || route.action == HUB_REST_SERVER_CA) {
+        restart_broker(service, &route, out);
         goto out;
     }
     enum hub_call_result called =
@@ -271,6 +277,7 @@ int hub_service_start(const struct hub_service_options *options, struct hub_serv
     }
     service->client = options->client;
     service->restart = options->restart;
+    service->server_ca = options->server_ca;
     service->restart_ctx = options->restart_ctx;
     struct sockaddr_in addr = {
         .sin_family = AF_INET,

@@ -18,11 +18,16 @@ struct hub_service_client;
 // process, so it supplies this; the service then waits for its client to reconnect.
 typedef int (*hub_service_restart_fn)(void *ctx, bool kill_hard, char *err, size_t err_size);
 
+// Restarts the broker presenting an untrusted certificate, or the hub's own again
+// (POST /spheresim/faults/server-ca); returns as hub_service_restart_fn does.
+typedef int (*hub_service_server_ca_fn)(void *ctx, bool untrusted, char *err, size_t err_size);
+
 struct hub_service_options {
-    int http_port;                     /* 0 picks a free port; see hub_service_port */
-    struct hub_service_client *client; /* not owned; must outlive the service */
-    hub_service_restart_fn restart;    /* NULL: the broker-restart fault answers 501 */
-    void *restart_ctx;
+    int http_port;                      /* 0 picks a free port; see hub_service_port */
+    struct hub_service_client *client;  /* not owned; must outlive the service */
+    hub_service_restart_fn restart;     /* NULL: the broker-restart fault answers 501 */
+    hub_service_server_ca_fn server_ca; /* NULL: the server-ca fault answers 501 */
+    void *restart_ctx;                  /* passed to both */
 };
 
 // Starts listening on 127.0.0.1 only. Returns 0, or -1 (with a reason on stderr) when the port

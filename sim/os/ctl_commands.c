@@ -9,8 +9,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "os/ctl_cert.h"
 #include "os/ctl_clock.h"
 #include "os/ctl_faults.h"
+#include "os/ctl_power_cut.h"
 #include "os/device_proxy.h"
 #include "os/format_text.h"
 #include "os/supervisor.h"
@@ -117,7 +119,9 @@ static void add_sensor_status(cJSON *root, struct sim_board *board) {
     }
     cJSON *faults = cJSON_AddObjectToObject(sensors, "faults");
     cJSON_AddBoolToObject(faults, "temperature_stuck", sensor->stuck);
-    cJSON_AddNumberToObject(faults, "temperature_noise_sigma_c", sensor->noise_sigma_c);
+    cJSON_AddNumberToObject(faults, "temperature_noise_sigma_c", sensor->noise.sigma);
+    cJSON_AddNumberToObject(faults, "potentiometer_noise_sigma_v",
+                            adc->noise[board->potentiometer_channel].sigma);
     cJSON_AddStringToObject(faults, "temperature_link",
                             link_name(target != NULL ? target->link : SIM_I2C_LINK_CONNECTED));
 }
@@ -180,6 +184,39 @@ static bool is_finite_number(const cJSON *item) {
     return cJSON_IsNumber(item) && isfinite(item->valuedouble);
 }
 
+// "noise" (a standard deviation in unit) and its optional "seed"; what names the request in
+// errors. The text is built once per distinct (what, unit) pair in a static buffer.
+static const char *parse_noise(const cJSON *request, const char *what, const char *unit,
+                               struct sim_ctl_noise *out) {
+    static char error[128];
+    const cJSON *noise = cJSON_GetObjectItemCaseSensitive(request, "noise");
+    const cJSON *seed = cJSON_GetObjectItemCaseSensitive(request, "seed");
+    if (noise != NULL) {
+        if (!is_finite_number(noise) || noise->valuedouble < 0) {
+            (void)sim_format(error, sizeof(error),
+                             "%s: \"noise\" must be a standard deviation in %s, 0 or more", what,
+                             unit);
+            return error;
+        }
+        out->set = true;
+        out->sigma = noise->valuedouble;
+    }
+    if (seed != NULL) {
+        if (noise == NULL) {
+            (void)sim_format(error, sizeof(error), "%s: \"seed\" only goes with \"noise\"", what);
+            return error;
+        }
+        if (!cJSON_IsNumber(seed) || seed->valuedouble < 0 || seed->valuedouble > MAX_SEED ||
+            seed->valuedouble != floor(seed->valuedouble)) {
+            (void)sim_format(error, sizeof(error),
+                             "%s: \"seed\" must be a whole number from 0 to 2^53", what);
+            return error;
+        }
+        out->seed = (uint64_t)seed->valuedouble;
+    }
+    return NULL;
+}
+
 static const char *parse_sensor(const cJSON *request, struct sim_ctl_sensor_change *out) {
     const cJSON *sensor = cJSON_GetObjectItemCaseSensitive(request, "sensor");
     if (!cJSON_IsString(sensor) || strcmp(sensor->valuestring, "temperature") != 0) {
@@ -187,8 +224,6 @@ static const char *parse_sensor(const cJSON *request, struct sim_ctl_sensor_chan
     }
     const cJSON *celsius = cJSON_GetObjectItemCaseSensitive(request, "celsius");
     const cJSON *stuck = cJSON_GetObjectItemCaseSensitive(request, "stuck");
-    const cJSON *noise = cJSON_GetObjectItemCaseSensitive(request, "noise");
-    const cJSON *seed = cJSON_GetObjectItemCaseSensitive(request, "seed");
     const cJSON *link = cJSON_GetObjectItemCaseSensitive(request, "link");
     if (celsius != NULL) {
         if (!is_finite_number(celsius)) {
@@ -203,22 +238,9 @@ static const char *parse_sensor(const cJSON *request, struct sim_ctl_sensor_chan
         }
         out->stuck = cJSON_IsTrue(stuck) ? SIM_CTL_STUCK_ON : SIM_CTL_STUCK_OFF;
     }
-    if (noise != NULL) {
-        if (!is_finite_number(noise) || noise->valuedouble < 0) {
-            return "sensor: \"noise\" must be a standard deviation in °C, 0 or more";
-        }
-        out->set_noise = true;
-        out->noise_sigma_c = noise->valuedouble;
-    }
-    if (seed != NULL) {
-        if (noise == NULL) {
-            return "sensor: \"seed\" only goes with \"noise\"";
-        }
-        if (!cJSON_IsNumber(seed) || seed->valuedouble < 0 || seed->valuedouble > MAX_SEED ||
-            seed->valuedouble != floor(seed->valuedouble)) {
-            return "sensor: \"seed\" must be a whole number from 0 to 2^53";
-        }
-        out->noise_seed = (uint64_t)seed->valuedouble;
+    const char *error = parse_noise(request, "sensor", "°C", &out->noise);
+    if (error != NULL) {
+        return error;
     }
     if (link != NULL) {
         size_t w = cJSON_IsString(link)
@@ -232,12 +254,24 @@ static const char *parse_sensor(const cJSON *request, struct sim_ctl_sensor_chan
     return NULL;
 }
 
-static const char *parse_volts(const cJSON *request, const char *error, double *out_volts) {
+// An ADC input's "volts" and "noise" (with "seed"): either or both.
+static const char *parse_adc_input(const cJSON *request, const char *what,
+                                   struct sim_ctl_request *out) {
+    static char error[128];
+    const char *noise_error = parse_noise(request, what, "V", &out->adc_noise);
+    if (noise_error != NULL) {
+        return noise_error;
+    }
     const cJSON *volts = cJSON_GetObjectItemCaseSensitive(request, "volts");
+    if (volts == NULL && out->adc_noise.set) {
+        return NULL;
+    }
     if (!is_finite_number(volts)) {
+        (void)sim_format(error, sizeof(error), "%s: \"volts\" must be a number", what);
         return error;
     }
-    *out_volts = volts->valuedouble;
+    out->set_volts = true;
+    out->volts = volts->valuedouble;
     return NULL;
 }
 
@@ -249,19 +283,29 @@ static const char *parse_adc(const cJSON *request, struct sim_ctl_request *out) 
         return "adc: \"channel\" must be an ADC channel, 0 to 7";
     }
     out->adc_channel = (uint32_t)channel->valuedouble;
-    return parse_volts(request, "adc: \"volts\" must be a number", &out->volts);
+    return parse_adc_input(request, "adc", out);
 }
 
 static const char *parse_fields(const cJSON *request, struct sim_ctl_request *out) {
     static const char *const commands[] = {
-        [SIM_CTL_STATUS] = "status",     [SIM_CTL_BUTTON] = "button",
-        [SIM_CTL_GPIO] = "gpio",         [SIM_CTL_NET] = "net",
-        [SIM_CTL_REBOOT] = "reboot",     [SIM_CTL_POWER_OFF] = "power-off",
-        [SIM_CTL_POWER_ON] = "power-on", [SIM_CTL_SENSOR] = "sensor",
-        [SIM_CTL_ADC] = "adc",           [SIM_CTL_POTENTIOMETER] = "potentiometer",
-        [SIM_CTL_CLOCK] = "clock",       [SIM_CTL_PROXY] = "proxy",
-        [SIM_CTL_DNS] = "dns",           [SIM_CTL_TIME_SYNC] = "time-sync",
+        [SIM_CTL_STATUS] = "status",
+        [SIM_CTL_BUTTON] = "button",
+        [SIM_CTL_GPIO] = "gpio",
+        [SIM_CTL_NET] = "net",
+        [SIM_CTL_REBOOT] = "reboot",
+        [SIM_CTL_POWER_OFF] = "power-off",
+        [SIM_CTL_POWER_ON] = "power-on",
+        [SIM_CTL_SENSOR] = "sensor",
+        [SIM_CTL_ADC] = "adc",
+        [SIM_CTL_POTENTIOMETER] = "potentiometer",
+        [SIM_CTL_CLOCK] = "clock",
+        [SIM_CTL_PROXY] = "proxy",
+        [SIM_CTL_DNS] = "dns",
+        [SIM_CTL_TIME_SYNC] = "time-sync",
         [SIM_CTL_STORAGE] = "storage",
+        [SIM_CTL_MEMORY] = "memory",
+        [SIM_CTL_POWER_CUT] = "power-cut",
+        [SIM_CTL_CERT] = "cert",
     };
     const cJSON *cmd = cJSON_GetObjectItemCaseSensitive(request, "cmd");
     if (!cJSON_IsString(cmd)) {
@@ -270,7 +314,8 @@ static const char *parse_fields(const cJSON *request, struct sim_ctl_request *ou
     size_t which = index_of(cmd->valuestring, commands, COUNT_OF(commands));
     if (which == COUNT_OF(commands)) {
         return "request: unknown \"cmd\" (expected status, button, gpio, net, reboot, power-off, "
-               "power-on, sensor, adc, potentiometer, clock, proxy, dns, time-sync or storage)";
+               "power-on, sensor, adc, potentiometer, clock, proxy, dns, time-sync, storage, "
+               "memory, power-cut or cert)";
     }
     out->cmd = (enum sim_ctl_cmd)which;
     if (out->cmd == SIM_CTL_BUTTON) {
@@ -323,12 +368,16 @@ static const char *parse_fields(const cJSON *request, struct sim_ctl_request *ou
     } else if (out->cmd == SIM_CTL_ADC) {
         return parse_adc(request, out);
     } else if (out->cmd == SIM_CTL_POTENTIOMETER) {
-        return parse_volts(request, "potentiometer: \"volts\" must be a number", &out->volts);
+        return parse_adc_input(request, "potentiometer", out);
     } else if (out->cmd == SIM_CTL_CLOCK) {
         return sim_ctl_clock_parse(request, out);
     } else if (out->cmd == SIM_CTL_DNS || out->cmd == SIM_CTL_TIME_SYNC ||
-               out->cmd == SIM_CTL_STORAGE) {
+               out->cmd == SIM_CTL_STORAGE || out->cmd == SIM_CTL_MEMORY) {
         return sim_ctl_faults_parse(request, out);
+    } else if (out->cmd == SIM_CTL_POWER_CUT) {
+        return sim_ctl_power_cut_parse(request, out);
+    } else if (out->cmd == SIM_CTL_CERT) {
+        return sim_ctl_cert_parse(request, out);
     }
     return NULL;
 }
@@ -353,10 +402,10 @@ static void apply_sensor_change(struct sim_device *d, const struct sim_ctl_senso
         sim_device_log_os(&d->log, "fault: temperature sensor %s",
                           sensor->stuck ? "stuck" : "unstuck");
     }
-    if (c->set_noise) {
-        sim_lsm6ds3_set_noise(sensor, c->noise_sigma_c, c->noise_seed);
+    if (c->noise.set) {
+        sim_lsm6ds3_set_noise(sensor, c->noise.sigma, c->noise.seed);
         sim_device_log_os(&d->log, "fault: temperature noise sigma %g °C (seed %llu)",
-                          c->noise_sigma_c, (unsigned long long)c->noise_seed);
+                          c->noise.sigma, (unsigned long long)c->noise.seed);
     }
     struct sim_i2c_target *target = sim_board_temperature_target(&d->board);
     if (c->wiring != SIM_CTL_WIRING_KEEP && target != NULL) {
@@ -370,16 +419,27 @@ static void apply_sensor_change(struct sim_device *d, const struct sim_ctl_senso
 }
 
 // Sets an ADC pin and answers with what a poll would now read.
-static const char *set_adc_input(struct sim_device *d, uint32_t channel, double volts,
-                                 cJSON *reply) {
-    uint32_t sample = 0;
-    if (sim_adc_set_input(&d->board.adc, channel, volts) != 0 ||
-        sim_adc_sample(&d->board.adc, channel, &sample) != 0) {
+static const char *set_adc_input(struct sim_device *d, uint32_t channel,
+                                 const struct sim_ctl_request *request, cJSON *reply) {
+    struct sim_adc *adc = &d->board.adc;
+    if (channel >= SIM_ADC_CHANNELS) {
         return "adc: \"channel\" must be an ADC channel, 0 to 7";
     }
-    sim_device_log_os(&d->log, "ADC channel %u set to %g V", (unsigned)channel, volts);
+    if (request->set_volts) {
+        (void)sim_adc_set_input(adc, channel, request->volts);
+        sim_device_log_os(&d->log, "ADC channel %u set to %g V", (unsigned)channel, request->volts);
+    }
+    if (request->adc_noise.set) {
+        (void)sim_adc_set_noise(adc, channel, request->adc_noise.sigma, request->adc_noise.seed);
+        sim_device_log_os(&d->log, "fault: ADC channel %u noise sigma %g V (seed %llu)",
+                          (unsigned)channel, request->adc_noise.sigma,
+                          (unsigned long long)request->adc_noise.seed);
+    }
+    uint32_t sample = 0;
+    (void)sim_adc_sample(adc, channel, &sample);
     cJSON_AddNumberToObject(reply, "channel", channel);
-    cJSON_AddNumberToObject(reply, "volts", volts);
+    cJSON_AddNumberToObject(reply, "volts", adc->input_v[channel]);
+    cJSON_AddNumberToObject(reply, "noise_v", adc->noise[channel].sigma);
     cJSON_AddNumberToObject(reply, "sample", sample);
     return NULL;
 }
@@ -446,10 +506,9 @@ static const char *execute(struct sim_supervisor *s, const struct sim_ctl_reques
             add_sensor_status(reply, &s->device->board);
             break;
         case SIM_CTL_ADC:
-            return set_adc_input(s->device, request->adc_channel, request->volts, reply);
+            return set_adc_input(s->device, request->adc_channel, request, reply);
         case SIM_CTL_POTENTIOMETER:
-            return set_adc_input(s->device, s->device->board.potentiometer_channel, request->volts,
-                                 reply);
+            return set_adc_input(s->device, s->device->board.potentiometer_channel, request, reply);
         case SIM_CTL_CLOCK:
             return sim_ctl_clock_execute(s, request, reply);
         case SIM_CTL_PROXY:
@@ -457,7 +516,12 @@ static const char *execute(struct sim_supervisor *s, const struct sim_ctl_reques
         case SIM_CTL_DNS:
         case SIM_CTL_TIME_SYNC:
         case SIM_CTL_STORAGE:
+        case SIM_CTL_MEMORY:
             return sim_ctl_faults_execute(s, request, reply);
+        case SIM_CTL_POWER_CUT:
+            return sim_ctl_power_cut_execute(s, request, reply);
+        case SIM_CTL_CERT:
+            return sim_ctl_cert_execute(s, request, reply);
     }
     return NULL;
 }

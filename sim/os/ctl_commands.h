@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 // What each control request does to a running device, and the device status it reports.
 // Requests are JSON objects with a "cmd" member: status, button, gpio, net, reboot, power-off,
-// power-on, sensor, adc, potentiometer, clock, proxy, dns, time-sync, storage. Replies are JSON
-// objects with "ok" and either the result or "error".
+// power-on, sensor, adc, potentiometer, clock, proxy, dns, time-sync, storage, memory, power-cut,
+// cert. Replies are JSON objects with "ok" and either the result or "error".
 #pragma once
 
 #include <stdbool.h>
@@ -27,6 +27,9 @@ enum sim_ctl_cmd {
     SIM_CTL_DNS,            // the DNS server stops answering, or answers again (ctl_faults.h)
     SIM_CTL_TIME_SYNC,      // the time server stops answering, or answers again (ctl_faults.h)
     SIM_CTL_STORAGE,        // mutable storage full, failing with EIO, or healthy (ctl_faults.h)
+    SIM_CTL_MEMORY,         // the app's heap limit set or lifted (ctl_faults.h)
+    SIM_CTL_POWER_CUT,      // power goes at a named update step (ctl_power_cut.h)
+    SIM_CTL_CERT,           // the tenant CA issues the device a new certificate now (ctl_cert.h)
 };
 
 #define SIM_CTL_PROXY_COMMAND_MAX 512
@@ -50,13 +53,18 @@ enum sim_ctl_wiring {
     SIM_CTL_WIRING_HUNG,          // the sensor holds the clock: ETIMEDOUT
 };
 
+// Measurement noise to set on a sensor or an ADC input ("noise" and "seed" in a request).
+struct sim_ctl_noise {
+    bool set;
+    double sigma;  // standard deviation in the reading's unit, >= 0; 0 turns the noise off
+    uint64_t seed;
+};
+
 struct sim_ctl_sensor_change {
     bool set_celsius;
     double celsius;  // any finite value; the sensor's output saturates
     enum sim_ctl_stuck stuck;
-    bool set_noise;
-    double noise_sigma_c;  // >= 0; 0 turns the noise off
-    uint64_t noise_seed;
+    struct sim_ctl_noise noise;  // in °C
     enum sim_ctl_wiring wiring;
 };
 
@@ -70,7 +78,9 @@ struct sim_ctl_request {
     bool stall;                           // net down: open connections stall instead of reset
     struct sim_ctl_sensor_change sensor;  // sensor (only "temperature" exists)
     uint32_t adc_channel;                 // adc: below SIM_ADC_CHANNELS
+    bool set_volts;                       // adc, potentiometer: volts given
     double volts;                         // adc, potentiometer: any finite value
+    struct sim_ctl_noise adc_noise;       // adc, potentiometer: in volts
 
     enum sim_ctl_clock_action clock_action;  // clock
     int64_t clock_ms;                        // clock jump: delta; clock set: Unix epoch ms
@@ -82,6 +92,9 @@ struct sim_ctl_request {
     char dns_host[SIM_CTL_DNS_HOST_MAX + 3];  // dns fail: "" (every name) or a pattern
     bool time_server_answers;                 // time-sync: synced (true) or unsynced
     int storage_fault;                        // storage: enum devbus_storage_fault
+    int64_t cert_validity_ms;                 // cert rotate: 0 (24 h) or 1 min to 365 d
+    uint64_t heap_limit_bytes;                // memory: the limit, or 0 to lift it
+    int power_cut_step;  // power-cut: an index in sim_update_crash_steps, or -1 to disarm
 };
 
 // Parses one request line (NUL-terminated, untrusted) without touching any device. Returns 0 with

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: MIT
-// The dns, time-sync and storage control requests; see ctl_faults.h. Each is the world around
-// the device misbehaving (a DNS server, a time server, the flash), so each logs a line naming the
-// fault when it starts and when it ends.
+// The dns, time-sync, storage and memory control requests; see ctl_faults.h. Each is the world
+// around the app misbehaving (a DNS server, a time server, the flash, the RAM running short), so
+// each logs a line naming the fault when it starts and when it ends.
 #include "os/ctl_faults.h"
 
+#include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -51,6 +53,29 @@ static const char *parse_dns(const cJSON *request, struct sim_ctl_request *out) 
     return NULL;
 }
 
+// Either a limit in bytes or "state":"ok", never both.
+static const char *parse_memory(const cJSON *request, struct sim_ctl_request *out) {
+    static const char usage[] =
+        "memory: expected \"limit\" (a whole number of bytes, 1 to 1073741824) or "
+        "\"state\":\"ok\"";
+    const cJSON *limit = cJSON_GetObjectItemCaseSensitive(request, "limit");
+    const cJSON *state = cJSON_GetObjectItemCaseSensitive(request, "state");
+    if (limit != NULL && state == NULL) {
+        if (!cJSON_IsNumber(limit) || !(limit->valuedouble >= 1) ||
+            limit->valuedouble > (double)SIM_HEAP_LIMIT_MAX ||
+            limit->valuedouble != floor(limit->valuedouble)) {
+            return usage;
+        }
+        out->heap_limit_bytes = (uint64_t)limit->valuedouble;
+        return NULL;
+    }
+    if (limit == NULL && cJSON_IsString(state) && strcmp(state->valuestring, "ok") == 0) {
+        out->heap_limit_bytes = 0;
+        return NULL;
+    }
+    return usage;
+}
+
 const char *sim_ctl_faults_parse(const cJSON *request, struct sim_ctl_request *out) {
     const char *state = state_of(request);
     switch (out->cmd) {
@@ -73,6 +98,8 @@ const char *sim_ctl_faults_parse(const cJSON *request, struct sim_ctl_request *o
                 return "storage: \"state\" must be full, eio or ok";
             }
             return NULL;
+        case SIM_CTL_MEMORY:
+            return parse_memory(request, out);
         default:
             return "request: not a fault request";
     }
@@ -114,6 +141,24 @@ static void set_storage(struct sim_device *d, enum devbus_storage_fault fault) {
     }
 }
 
+// Refused where nothing could apply it (an AddressSanitizer build); lifting is always fine.
+static const char *set_heap_limit(struct sim_device *d, uint64_t limit_bytes) {
+    if (limit_bytes != 0 && !SIM_HEAP_LIMIT_SUPPORTED) {
+        return "memory: " SIM_HEAP_LIMIT_UNSUPPORTED_REASON;
+    }
+    uint64_t was = d->faults.heap_limit_bytes;
+    sim_fault_page_set_heap_limit(&d->faults, limit_bytes);
+    if (limit_bytes != 0) {
+        sim_device_log_os(&d->log,
+                          "fault: memory pressure: the app's allocations fail past %" PRIu64
+                          " bytes (ENOMEM)",
+                          limit_bytes);
+    } else if (was != 0) {
+        sim_device_log_os(&d->log, "fault: memory pressure over (no heap limit)");
+    }
+    return NULL;
+}
+
 const char *sim_ctl_faults_execute(struct sim_supervisor *s, const struct sim_ctl_request *request,
                                    cJSON *reply) {
     struct sim_device *d = s->device;
@@ -127,6 +172,13 @@ const char *sim_ctl_faults_execute(struct sim_supervisor *s, const struct sim_ct
         case SIM_CTL_STORAGE:
             set_storage(d, (enum devbus_storage_fault)request->storage_fault);
             break;
+        case SIM_CTL_MEMORY: {
+            const char *refused = set_heap_limit(d, request->heap_limit_bytes);
+            if (refused != NULL) {
+                return refused;
+            }
+            break;
+        }
         default:
             return "request: not a fault request";
     }
@@ -145,4 +197,10 @@ void sim_ctl_faults_add_status(cJSON *object, const struct sim_device *device) {
     }
     cJSON_AddBoolToObject(object, "time_server_answering", !net->time_server_down);
     cJSON_AddStringToObject(object, "storage", sim_fault_page_storage_name(device->faults.storage));
+    if (device->faults.heap_limit_bytes != 0) {
+        cJSON_AddNumberToObject(object, "memory_limit_bytes",
+                                (double)device->faults.heap_limit_bytes);
+    } else {
+        cJSON_AddNullToObject(object, "memory_limit_bytes");
+    }
 }

@@ -39,6 +39,7 @@ struct sim_device {
     char device_id[SIM_DEVICE_ID_LEN + 1];
     char cert_path[PATH_MAX];
     bool cert_ready;
+    long cert_validity_s;  // what the OS last issued the certificate for; 0 before it issued one
     struct sim_board board;
     struct sim_network network;
     struct sim_net_policy net;  // host map and AllowedConnections decisions (net_policy.h)

@@ -44,6 +44,7 @@ enum sim_fault_page_result sim_fault_page_share(struct sim_fault_page *faults, c
     page->magic = DEVBUS_FAULT_MAGIC;
     page->version = DEVBUS_FAULT_VERSION;
     __atomic_store_n(&page->storage_fault, (uint32_t)faults->storage, __ATOMIC_RELEASE);
+    __atomic_store_n(&page->heap_limit_bytes, faults->heap_limit_bytes, __ATOMIC_RELEASE);
     sim_fault_page_unshare(faults);
     faults->page = page;
     faults->fd = fd;
@@ -64,6 +65,13 @@ void sim_fault_page_set_storage(struct sim_fault_page *faults, enum devbus_stora
     faults->storage = fault;
     if (faults->page != NULL) {
         __atomic_store_n(&faults->page->storage_fault, (uint32_t)fault, __ATOMIC_RELEASE);
+    }
+}
+
+void sim_fault_page_set_heap_limit(struct sim_fault_page *faults, uint64_t limit_bytes) {
+    faults->heap_limit_bytes = limit_bytes;
+    if (faults->page != NULL) {
+        __atomic_store_n(&faults->page->heap_limit_bytes, limit_bytes, __ATOMIC_RELEASE);
     }
 }
 

@@ -1,18 +1,37 @@
 // SPDX-License-Identifier: MIT
-// The page of faults the app's side applies (devbus.h, struct devbus_fault_page): today the
-// mutable-storage fault. The OS gives the app a real descriptor to its storage file, so it cannot
-// fail the app's pwrite() itself; hal_stub reads this page and fails I/O on that file as a full
-// or failing flash would. The page is a sealed memfd: the OS writes, the app can only read.
+// The page of faults the app's side applies (devbus.h, struct devbus_fault_page): the
+// mutable-storage fault and the heap limit. The OS gives the app a real descriptor to its storage
+// file, so it cannot fail the app's pwrite() itself, and the app's allocator runs in the app's
+// process; hal_stub reads this page and fails I/O on that file as a full or failing flash would,
+// and allocations past the limit as an app near its RAM limit sees them. The page is a sealed
+// memfd: the OS writes, the app can only read.
 #pragma once
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "devbus.h"
+
+// Under AddressSanitizer the sanitizer owns the app's allocator (hal_stub's heap_accounting.c
+// steps aside), so nothing can fail the app's allocations: the OS refuses a heap limit there, and
+// the scenario runner skips a memory_pressure step, each with this reason. The OS and the app are
+// built together, so the OS's own build tells which allocator the app has.
+#if defined(__SANITIZE_ADDRESS__)
+#define SIM_HEAP_LIMIT_SUPPORTED 0
+#else
+#define SIM_HEAP_LIMIT_SUPPORTED 1
+#endif
+#define SIM_HEAP_LIMIT_UNSUPPORTED_REASON                                                     \
+    "this is an AddressSanitizer build: the sanitizer owns the app's allocator, so hal_stub " \
+    "cannot fail its allocations"
+// The largest heap limit the OS takes, as the scenario parameter's range.
+#define SIM_HEAP_LIMIT_MAX (1ull << 30)
 
 struct sim_fault_page {
     struct devbus_fault_page *page;     // NULL until shared
     int fd;                             // valid only while page is set
     enum devbus_storage_fault storage;  // kept here too, so an unshared page still reports it
+    uint64_t heap_limit_bytes;          // likewise; 0: no limit
 };
 
 enum sim_fault_page_result {
@@ -27,6 +46,9 @@ enum sim_fault_page_result sim_fault_page_share(struct sim_fault_page *faults, c
 
 // Sets the storage fault; the app sees it on its next storage I/O.
 void sim_fault_page_set_storage(struct sim_fault_page *faults, enum devbus_storage_fault fault);
+
+// Sets the app's heap limit in bytes (0: none); the app's next allocation obeys it.
+void sim_fault_page_set_heap_limit(struct sim_fault_page *faults, uint64_t limit_bytes);
 
 // The descriptor to pass to the app, or -1 when not shared.
 int sim_fault_page_fd(const struct sim_fault_page *faults);

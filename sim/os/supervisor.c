@@ -26,8 +26,11 @@
 #define MAX_RESTART_DELAY_MS 30000
 #define CLICK_MS 100
 #define IDENTITY_CHECK_PERIOD_MS 60000
-// A certificate is renewed when it has less than this long left, as DAA renews daily.
+// A certificate is renewed when it has less than this long left, as DAA renews daily; one
+// issued for less than four hours (a rotation with a short validity) is renewed once a quarter
+// of its validity is left, so that it is replaced before it expires rather than at once.
 #define CERT_RENEW_MARGIN_S 3600
+#define CERT_RENEW_FRACTION 4
 #define CERT_VALIDITY_S 86400
 
 enum watch_kind {
@@ -76,6 +79,15 @@ static void sync_channel_watches(struct sim_supervisor *s) {
     }
 }
 
+// How long before its end a certificate is renewed. The validity the OS issued it with is the
+// measure; for a certificate found on disk (issued before this run) its notBefore..notAfter span
+// stands in, which backdating only makes longer.
+static int64_t renew_margin_s(const struct sim_device *d, time_t not_before, time_t not_after) {
+    int64_t validity_s = d->cert_validity_s > 0 ? d->cert_validity_s : not_after - not_before;
+    int64_t margin_s = validity_s / CERT_RENEW_FRACTION;
+    return margin_s < CERT_RENEW_MARGIN_S ? margin_s : CERT_RENEW_MARGIN_S;
+}
+
 // Schedules the next identity check: at the next device time at which the certificate changes
 // state by itself (it becomes valid, is due for renewal, or expires), so that accelerated time
 // renews on time, and every 60 s of real time in any case, to notice a replaced file.
@@ -84,16 +96,46 @@ static void schedule_identity_check(struct sim_supervisor *s, bool have, time_t 
     const struct sim_clock *clock = &s->device->clock;
     int64_t now_s = now_ms / 1000;
     int64_t next_s = 0;
+    int64_t margin_s = renew_margin_s(s->device, not_before, not_after);
     if (have && now_s < not_before) {
         next_s = not_before;
-    } else if (have && now_s < not_after - CERT_RENEW_MARGIN_S) {
-        next_s = not_after - CERT_RENEW_MARGIN_S;
+    } else if (have && now_s < not_after - margin_s) {
+        next_s = not_after - margin_s;
     } else if (have && now_s < not_after) {
         next_s = not_after;
     }
     s->identity_check_device_ms =
         next_s != 0 ? sim_clock_device_ms(clock) + next_s * 1000 - now_ms : 0;
     s->identity_check_deadline_ms = sim_clock_monotonic_ms() + IDENTITY_CHECK_PERIOD_MS;
+}
+
+// Issues the device a certificate valid for validity_s from now (device clock), replacing the
+// file the app reads atomically, and logs it. Returns 0, or -1 with the reason in err.
+static int issue_certificate(struct sim_supervisor *s, long validity_s, int64_t now_s, char *err,
+                             size_t err_size) {
+    struct sim_device *d = s->device;
+    // Accelerated device time runs ahead of the host's clock, by which the local hub checks
+    // certificates: notBefore goes back by the lead so that the hub accepts it too.
+    // Rounded up, so that notBefore is never after the host's now.
+    int64_t lead_s = (sim_clock_lead_ms(&d->clock) + 999) / 1000;
+    long backdate = (long)(lead_s < now_s ? lead_s : now_s);
+    if (sim_device_cert_issue_backdated(d->tenant_dir, d->device_id, (time_t)now_s, validity_s,
+                                        backdate, d->cert_path, err, err_size) != SIM_IDENTITY_OK) {
+        return -1;
+    }
+    d->cert_validity_s = validity_s;
+    // In the largest unit that divides it: "24 h", "2 min", "90 s".
+    static const struct {
+        long seconds;
+        const char *unit;
+    } units[] = {{3600, "h"}, {60, "min"}, {1, "s"}};
+    size_t u = 0;
+    while (validity_s % units[u].seconds != 0) {
+        u++;
+    }
+    sim_device_log_os(device_log(s), "device certificate issued (valid %ld %s)",
+                      validity_s / units[u].seconds, units[u].unit);
+    return 0;
 }
 
 static void ensure_identity(struct sim_supervisor *s) {
@@ -110,26 +152,45 @@ static void ensure_identity(struct sim_supervisor *s) {
     bool valid = have && not_before <= now_s && now_s < not_after;
     // The device gets a fresh certificate from the cloud only while it is online.
     // Attestation needs a clock the cloud agrees with, so an unsynced device waits for time sync.
-    if ((!valid || not_after - now_s <= CERT_RENEW_MARGIN_S) && d->network.link_up &&
-        d->network.time_synced) {
-        // Accelerated device time runs ahead of the host's clock, by which the local hub checks
-        // certificates: notBefore goes back by the lead so that the hub accepts it too.
-        // Rounded up, so that notBefore is never after the host's now.
-        int64_t lead_s = (sim_clock_lead_ms(&d->clock) + 999) / 1000;
-        long backdate = (long)(lead_s < now_s ? lead_s : now_s);
-        if (sim_device_cert_issue_backdated(d->tenant_dir, d->device_id, (time_t)now_s,
-                                            CERT_VALIDITY_S, backdate, d->cert_path, err,
-                                            sizeof(err)) == SIM_IDENTITY_OK) {
-            sim_device_log_os(device_log(s), "device certificate issued (valid 24 h)");
+    if ((!valid || not_after - now_s <= renew_margin_s(d, not_before, not_after)) &&
+        d->network.link_up && d->network.time_synced) {
+        if (issue_certificate(s, CERT_VALIDITY_S, now_s, err, sizeof(err)) == 0) {
             have = valid = true;
-            not_before = (time_t)(now_s - backdate);
-            not_after = (time_t)(now_s + CERT_VALIDITY_S);
+            (void)sim_device_cert_read(d->cert_path, &not_before, &not_after, NULL, 0, NULL, 0);
         } else {
             sim_device_log_os(device_log(s), "device certificate not issued: %s", err);
         }
     }
     d->cert_ready = valid;
     schedule_identity_check(s, have, not_before, not_after, now_ms);
+}
+
+int sim_supervisor_rotate_cert(struct sim_supervisor *s, long validity_s, char *err,
+                               size_t err_size) {
+    struct sim_device *d = s->device;
+    if (validity_s <= 0) {
+        validity_s = CERT_VALIDITY_S;
+    }
+    if (s->state == SIM_APP_POWERED_OFF) {
+        snprintf(err, err_size, "cert rotate: the device is off");
+        return -1;
+    }
+    // As for a renewal: the tenant CA issues only to a device that is online with its time synced.
+    if (!d->network.link_up || !d->network.time_synced) {
+        snprintf(err, err_size, "cert rotate: the device is %s, so it cannot reach the tenant CA",
+                 !d->network.link_up ? "offline" : "not time-synced");
+        return -1;
+    }
+    char reason[512];
+    int64_t now_ms = sim_clock_now_ms(&d->clock);
+    if (issue_certificate(s, validity_s, now_ms / 1000, reason, sizeof(reason)) != 0) {
+        snprintf(err, err_size, "cert rotate: %s", reason);
+        sim_device_log_os(device_log(s), "device certificate not issued: %s", reason);
+        return -1;
+    }
+    // Reschedules the renewal for the new certificate's end.
+    ensure_identity(s);
+    return 0;
 }
 
 static void schedule_restart(struct sim_supervisor *s, int64_t ran_ms);
@@ -693,7 +754,8 @@ static int setup(struct sim_supervisor *s, const char *ctl_path) {
         sim_device_log_os(device_log(s), "%s: the app will see the host's clock", err);
     }
     if (sim_fault_page_share(&s->device->faults, err, sizeof(err)) != SIM_FAULT_PAGE_OK) {
-        sim_device_log_os(device_log(s), "%s: storage faults will not reach the app", err);
+        sim_device_log_os(device_log(s), "%s: storage and memory faults will not reach the app",
+                          err);
     }
     return 0;
 }

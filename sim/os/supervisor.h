@@ -94,5 +94,11 @@ void sim_supervisor_set_time_sync(struct sim_supervisor *supervisor, bool server
 // After a change to the device clock (jump, set, rate): logs `what` and re-checks whatever
 // depends on device time, such as the certificate's validity.
 void sim_supervisor_clock_changed(struct sim_supervisor *supervisor, const char *what);
+// Has the tenant CA issue the device a new certificate now, valid for validity_s seconds of
+// device time (0: the normal 24 h), replacing the one the app reads; the usual renewal then
+// replaces it before it expires. Returns 0, or -1 with a one-line reason in err when the device
+// is off, offline or not time-synced, or the certificate cannot be issued.
+int sim_supervisor_rotate_cert(struct sim_supervisor *supervisor, long validity_s, char *err,
+                               size_t err_size);
 // Presses and releases a button 100 ms later. Returns 0 or ENODEV.
 int sim_supervisor_click(struct sim_supervisor *supervisor, char button);

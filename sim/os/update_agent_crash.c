@@ -2,6 +2,7 @@
 // Crash points for power-loss tests; see update_agent_crash.h.
 #include "os/update_agent_crash.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,9 +28,36 @@ const char *const sim_update_crash_steps[] = {
 const size_t sim_update_crash_step_count =
     sizeof(sim_update_crash_steps) / sizeof(sim_update_crash_steps[0]);
 
+// The OS runs its update agent and its control socket on one thread, so a plain variable will do.
+static int armed_index = -1;
+
+int sim_update_crash_step_index(const char *name) {
+    for (size_t i = 0; name != NULL && i < sim_update_crash_step_count; i++) {
+        if (strcmp(sim_update_crash_steps[i], name) == 0) {
+            return (int)i;
+        }
+    }
+    return -1;
+}
+
+int sim_update_crash_arm(int index) {
+    if (index < -1 || index >= (int)sim_update_crash_step_count) {
+        return -1;
+    }
+    armed_index = index;
+    return 0;
+}
+
+const char *sim_update_crash_armed(void) {
+    return armed_index >= 0 ? sim_update_crash_steps[armed_index] : NULL;
+}
+
 void sim_update_crash_point(const char *step) {
     const char *wanted = getenv(SIM_UPDATE_CRASH_ENV);
-    if (wanted == NULL || strcmp(wanted, step) != 0) {
+    const char *armed = sim_update_crash_armed();
+    bool by_env = wanted != NULL && strcmp(wanted, step) == 0;
+    bool by_request = armed != NULL && strcmp(armed, step) == 0;
+    if (!by_env && !by_request) {
         return;
     }
     // One line for the test's log; stdio is not flushed on purpose (a power loss flushes nothing),

@@ -99,7 +99,7 @@ static int preflight(struct rn_runner *r) {
         const struct scn_step *step = &s->steps[i];
         const char *why = NULL;
         if (step->timing != SCN_UNTIL && !rn_action_supported(r, &step->action, &why)) {
-            rn_fail(r, "unsupported", "%s:%u:%u: %s is not supported yet: %s", s->source,
+            rn_fail(r, "unsupported", "%s:%u:%u: %s is not supported in this build: %s", s->source,
                     step->action.loc.line, step->action.loc.column,
                     scn_action_key(step->action.kind), why);
             r->unsupported = true;

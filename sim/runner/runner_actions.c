@@ -18,6 +18,7 @@
 #include "net/net_prng.h"
 #include "runner/runner_cloud.h"
 #include "runner/runner_internal.h"
+#include "os/fault_page.h"
 #include "os/format_text.h"
 
 // The LSM6DS3's operating range is -40..85 °C, the ADC's input 0 V to its 2.5 V reference.
@@ -41,26 +42,9 @@ double rn_draw(const struct rn_runner *r, const char *what, uint64_t index) {
 bool rn_action_supported(const struct rn_runner *r, const struct scn_action *a, const char **why) {
     (void)r;
     switch (a->kind) {
-        case SCN_ACT_CERT_ROTATE:
-            *why = "the device OS has no control for issuing a new certificate on demand yet";
-            return false;
-        case SCN_ACT_UNTRUSTED_CA:
-            *why = "the local hub cannot present a certificate from another CA yet";
-            return false;
         case SCN_ACT_MEMORY_PRESSURE:
-            *why = "hal_stub has no allocation limit yet";
-            return false;
-        case SCN_ACT_POWER_CUT_DURING_INSTALL:
-            *why =
-                "the OS's install crash points end the device process, which the runner does "
-                "not start again yet";
-            return false;
-        case SCN_ACT_SENSOR_NOISE:
-            if (a->sensor.sensor == SCN_SENSOR_POTENTIOMETER) {
-                *why = "the ADC model has no noise knob; only the temperature sensor has one";
-                return false;
-            }
-            return true;
+            *why = SIM_HEAP_LIMIT_UNSUPPORTED_REASON;
+            return SIM_HEAP_LIMIT_SUPPORTED;
         default:
             return true;
     }
@@ -91,6 +75,9 @@ void rn_describe_action(const struct scn_action *a, char *out, size_t out_size) 
             break;
         case SCN_ACT_C2D_BURST:
             snprintf(extra, sizeof(extra), " of %" PRIu64, a->c2d.count);
+            break;
+        case SCN_ACT_MEMORY_PRESSURE:
+            snprintf(extra, sizeof(extra), " limit %" PRIu64 " bytes", a->memory.limit_bytes);
             break;
         default:
             break;
@@ -181,7 +168,10 @@ static int sensor_restore(struct rn_runner *r, size_t step, struct rn_device *d,
     if (sensor == SCN_SENSOR_POTENTIOMETER) {
         d->pot_stuck = false;
         d->pot_out_of_range = false;
-        return set_potentiometer(r, step, d->potentiometer_v);
+        char request[128];
+        snprintf(request, sizeof(request), "{\"cmd\":\"potentiometer\",\"volts\":%.6g,\"noise\":0}",
+                 d->potentiometer_v);
+        return step_ctl(r, step, request);
     }
     d->temp_out_of_range = false;
     char fields[160];
@@ -317,6 +307,18 @@ static int storage_request(struct rn_runner *r, size_t step, const char *state) 
     return step_ctl(r, step, request);
 }
 
+// The app's heap limit in bytes; 0 lifts it.
+static int memory_request(struct rn_runner *r, size_t step, uint64_t limit_bytes) {
+    char request[96];
+    if (limit_bytes == 0) {
+        snprintf(request, sizeof(request), "{\"cmd\":\"memory\",\"state\":\"ok\"}");
+    } else {
+        snprintf(request, sizeof(request), "{\"cmd\":\"memory\",\"limit\":%" PRIu64 "}",
+                 limit_bytes);
+    }
+    return step_ctl(r, step, request);
+}
+
 static int run_device_action(struct rn_runner *r, size_t step) {
     const struct scn_step *s = &r->scn->steps[step];
     const struct scn_action *a = &s->action;
@@ -352,6 +354,12 @@ static int run_device_action(struct rn_runner *r, size_t step) {
             cJSON_AddStringToObject(event, "what", "sensor-noise-seed");
             cJSON_AddNumberToObject(event, "seed", (double)seed);
             rn_trace(r, "decision", event);
+            if (a->sensor.sensor == SCN_SENSOR_POTENTIOMETER) {
+                snprintf(request, sizeof(request),
+                         "{\"cmd\":\"potentiometer\",\"noise\":%.6g,\"seed\":%" PRIu64 "}",
+                         a->sensor.sigma, seed);
+                return step_ctl(r, step, request);
+            }
             snprintf(request, sizeof(request), "\"noise\":%.6g,\"seed\":%" PRIu64, a->sensor.sigma,
                      seed);
             return sensor_request(r, step, request);
@@ -384,6 +392,11 @@ static int run_device_action(struct rn_runner *r, size_t step) {
             return clock_jump(r, step, CERT_SKEW_MS);
         case SCN_ACT_CERT_NOT_YET_VALID:
             return clock_jump(r, step, -CERT_SKEW_MS);
+        case SCN_ACT_CERT_ROTATE:
+            snprintf(request, sizeof(request),
+                     "{\"cmd\":\"cert\",\"action\":\"rotate\",\"validity_ms\":%" PRIu64 "}",
+                     a->cert.validity_ms);
+            return step_ctl(r, step, request);
         case SCN_ACT_CRASH:
         case SCN_ACT_HANG: {
             pid_t pid = app_pid(r, step);
@@ -427,8 +440,11 @@ static int run_device_action(struct rn_runner *r, size_t step) {
                                    a->kind == SCN_ACT_STORAGE_FULL  ? "full"
                                    : a->kind == SCN_ACT_STORAGE_EIO ? "eio"
                                                                     : "ok");
+        case SCN_ACT_MEMORY_PRESSURE:
+            return memory_request(r, step, a->memory.limit_bytes);
         case SCN_ACT_DEPLOY:
         case SCN_ACT_DEPLOY_CORRUPT:
+        case SCN_ACT_POWER_CUT_DURING_INSTALL:
             return rn_update_action(r, step);
         default:
             return rn_cloud_action(r, step);
@@ -446,6 +462,7 @@ static bool revertible(enum scn_action_kind kind) {
         case SCN_ACT_TIME_UNSYNCED:
         case SCN_ACT_STORAGE_FULL:
         case SCN_ACT_STORAGE_EIO:
+        case SCN_ACT_MEMORY_PRESSURE:
         case SCN_ACT_LATENCY:
         case SCN_ACT_BANDWIDTH:
         case SCN_ACT_RESET:
@@ -455,6 +472,7 @@ static bool revertible(enum scn_action_kind kind) {
         case SCN_ACT_CUT_AFTER:
         case SCN_ACT_CERT_EXPIRED:
         case SCN_ACT_CERT_NOT_YET_VALID:
+        case SCN_ACT_UNTRUSTED_CA:
         case SCN_ACT_THROTTLE:
         case SCN_ACT_TWIN_DROP:
         case SCN_ACT_TWIN_DELAY:
@@ -499,7 +517,11 @@ static void revert(struct rn_runner *r, size_t step, uint64_t number) {
     char command[64];
     switch (a->kind) {
         case SCN_ACT_SENSOR_NOISE:
-            sensor_request(r, step, "\"noise\":0");
+            if (a->sensor.sensor == SCN_SENSOR_POTENTIOMETER) {
+                step_ctl(r, step, "{\"cmd\":\"potentiometer\",\"noise\":0}");
+            } else {
+                sensor_request(r, step, "\"noise\":0");
+            }
             break;
         case SCN_ACT_SENSOR_STUCK:
             if (a->sensor.sensor == SCN_SENSOR_POTENTIOMETER) {
@@ -533,6 +555,9 @@ static void revert(struct rn_runner *r, size_t step, uint64_t number) {
         case SCN_ACT_STORAGE_FULL:
         case SCN_ACT_STORAGE_EIO:
             storage_request(r, step, "ok");
+            break;
+        case SCN_ACT_MEMORY_PRESSURE:
+            memory_request(r, step, 0);
             break;
         case SCN_ACT_CERT_EXPIRED:
             clock_jump(r, step, -CERT_SKEW_MS);

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 // Hub actions, all through the hub's HTTP service API (docs/hub.md): the calls a back end makes
 // (desired-property patches, direct methods, C2D messages) and the fault hooks (kick, throttle,
-// twin and method drop or delay, broker restart). Calls run asynchronously; their answers are
-// recorded for the method and c2d conditions and in the trace as the cloud side of the
-// device's MQTT traffic.
+// twin and method drop or delay, broker restart, an untrusted server certificate). Calls run
+// asynchronously; their answers are recorded for the method and c2d conditions and in the trace
+// as the cloud side of the device's MQTT traffic.
 #include <cjson/cJSON.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -47,6 +47,38 @@ static void on_restart(struct rn_runner *r, long status, const char *body, size_
     rn_trace(r, "broker-restarted", event);
     rn_progress(r, "broker restart finished (HTTP %ld)", status);
     on_fault(r, status, body, device, step, number);
+}
+
+static void on_server_ca(struct rn_runner *r, long status, const char *body, size_t device,
+                         size_t step, uint64_t number) {
+    r->hub_restarting--;
+    cJSON *event = cJSON_CreateObject();
+    cJSON_AddNumberToObject(event, "step", (double)step + 1);
+    cJSON_AddNumberToObject(event, "status", (double)status);
+    cJSON_AddBoolToObject(event, "untrusted", number != 0);
+    rn_trace(r, "server-ca-switched", event);
+    rn_progress(r, "the broker now presents %s certificate (HTTP %ld)",
+                number != 0 ? "an untrusted" : "the hub's", status);
+    on_fault(r, status, body, device, step, number);
+}
+
+// untrusted_ca: the broker restarts presenting a certificate from a CA devices do not trust
+// (untrusted), or the hub's own again. The service answers once the broker is back.
+static int server_ca(struct rn_runner *r, size_t step, bool untrusted) {
+    const char *body = untrusted ? "{\"ca\":\"untrusted\"}" : "{\"ca\":\"trusted\"}";
+    cJSON *event = cJSON_CreateObject();
+    cJSON_AddNumberToObject(event, "step", (double)step + 1);
+    cJSON_AddStringToObject(event, "fault", "server-ca");
+    cJSON_AddItemToObject(event, "request", cJSON_Parse(body));
+    rn_trace(r, "hub-fault", event);
+    r->hub_restarting++;
+    if (rn_http_start(r, "POST", "/spheresim/faults/server-ca", body, RESTART_TIMEOUT_MS,
+                      on_server_ca, 0, step, untrusted ? 1 : 0) != 0) {
+        r->hub_restarting--;
+        step_failed(r, step, "server-ca", 0, "");
+        return -1;
+    }
+    return 0;
 }
 
 static int post_fault(struct rn_runner *r, size_t step, const char *fault, cJSON *body) {
@@ -364,6 +396,8 @@ int rn_cloud_action(struct rn_runner *r, size_t step) {
             rn_add_timer(r, rn_now(r) + (int64_t)a->broker.down_ms, RN_TIMER_BROKER_START, step, 0);
             return 0;
         }
+        case SCN_ACT_UNTRUSTED_CA:
+            return server_ca(r, step, true);
         case SCN_ACT_KICK:
             return post_fault(r, step, "kick", device_body(r, step));
         case SCN_ACT_THROTTLE:
@@ -408,6 +442,9 @@ void rn_cloud_revert(struct rn_runner *r, size_t step) {
         case SCN_ACT_TWIN_DROP:
         case SCN_ACT_TWIN_DELAY:
             set_mode(r, step, "twin", "normal", 0);
+            break;
+        case SCN_ACT_UNTRUSTED_CA:
+            server_ca(r, step, false);
             break;
         default:
             break;

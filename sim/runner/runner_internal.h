@@ -124,6 +124,15 @@ struct rn_device {
     bool booted;
     bool stopped_unexpectedly;
 
+    // power_cut_during_install: the OS was asked to end at an update step (its exit status then
+    // is a power cut, not a failure), and when the runner powers it on again.
+    bool power_cut_armed;
+    size_t power_cut_step;     // the scenario step that armed it
+    const char *power_cut_at;  // the update step's name (static)
+    int64_t power_on_at;       // scenario time of the power-on; RN_NEVER when none is due
+    uint64_t restarts_before;  // app restarts counted by the device's earlier lives
+    bool restore_environment;  // powered on again: the sensors' environment is still to be set
+
     // the latest status
     bool have_status;
     bool power_on;
@@ -384,8 +393,14 @@ bool rn_update_needed(const struct rn_runner *r);
 // Creates the run's image-signing key and starts its update service. 0, or -1 (recorded).
 int rn_update_start(struct rn_runner *r);
 void rn_update_stop(struct rn_runner *r);
-// Deploys the step's image (deploy, deploy_corrupt). 0, or -1 (recorded).
+// Deploys the step's image (deploy, deploy_corrupt, power_cut_during_install: which first arms
+// the device's power cut). 0, or -1 (recorded).
 int rn_update_action(struct rn_runner *r, size_t step);
+// The update step at which power_cut_during_install cuts the power for progress (0 < p < 1):
+// the install's steps, install-slot-cleared .. install-switched, each an equal share of
+// progress (a fifth each today).
+// Returns a name from sim_update_crash_steps.
+const char *rn_power_cut_step(double progress);
 
 // ---- runner_cond.c ----
 

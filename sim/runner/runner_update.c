@@ -5,6 +5,10 @@
 // unpacked app directory is packed first (version 1.0.<step number>, newer than the sideloaded
 // 0.0.0 a device boots with). Damage is done after signing, so only the device's own checks
 // can catch it. Devices in a scenario with updates check every 2 s of device time.
+//
+// power_cut_during_install arms the device's power cut at one of the install's steps (the
+// control request power-cut, ctl_power_cut.h) before it deploys, so the device cannot reach the
+// step first; runner_device.c then sees the device process end there and powers it on again.
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -13,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "os/update_agent_crash.h"
 #include "runner/runner_internal.h"
 
 #define COMMAND_TIMEOUT_MS 60000
@@ -21,7 +26,8 @@ bool rn_update_needed(const struct rn_runner *r) {
     for (size_t i = 0; i < r->scn->step_count; i++) {
         enum scn_action_kind kind = r->scn->steps[i].action.kind;
         if (r->scn->steps[i].timing != SCN_UNTIL &&
-            (kind == SCN_ACT_DEPLOY || kind == SCN_ACT_DEPLOY_CORRUPT)) {
+            (kind == SCN_ACT_DEPLOY || kind == SCN_ACT_DEPLOY_CORRUPT ||
+             kind == SCN_ACT_POWER_CUT_DURING_INSTALL)) {
             return true;
         }
     }
@@ -164,12 +170,55 @@ static int prepare(struct rn_runner *r, size_t step, char *out, size_t out_size,
                : 0;
 }
 
+const char *rn_power_cut_step(double progress) {
+    int first = sim_update_crash_step_index("install-slot-cleared");
+    int last = sim_update_crash_step_index("install-switched");
+    int count = last - first + 1;
+    int at = first + (int)(progress * count);
+    // The parser keeps progress inside (0, 1); clamp anyway so no value can leave the install.
+    if (at < first) {
+        at = first;
+    } else if (at > last) {
+        at = last;
+    }
+    return sim_update_crash_steps[at];
+}
+
+// Asks the device to cut its power when the update reaches the step progress picks.
+static int arm_power_cut(struct rn_runner *r, size_t step, char *err, size_t err_size) {
+    const struct scn_step *s = &r->scn->steps[step];
+    struct rn_device *d = &r->devices[s->device_index];
+    const char *at = rn_power_cut_step(s->action.update.progress);
+    char request[128];
+    snprintf(request, sizeof(request), "{\"cmd\":\"power-cut\",\"at\":\"%s\"}", at);
+    char why[512];
+    if (rn_ctl(r, s->device_index, request, NULL, why, sizeof(why)) != 0) {
+        snprintf(err, err_size, "the device refused the power cut at %s: %s", at, why);
+        return -1;
+    }
+    d->power_cut_armed = true;
+    d->power_cut_step = step;
+    d->power_cut_at = at;
+    rn_progress(r, "  %s: the power goes when the install reaches %s (progress %g)", d->def->id, at,
+                s->action.update.progress);
+    cJSON *event = cJSON_CreateObject();
+    cJSON_AddNumberToObject(event, "step", (double)step + 1);
+    cJSON_AddStringToObject(event, "what", "power-cut-armed");
+    cJSON_AddStringToObject(event, "device", d->def->id);
+    cJSON_AddStringToObject(event, "at", at);
+    cJSON_AddNumberToObject(event, "progress", s->action.update.progress);
+    rn_trace(r, "fault", event);
+    return 0;
+}
+
 int rn_update_action(struct rn_runner *r, size_t step) {
     const struct scn_step *s = &r->scn->steps[step];
     char package[RN_ROOT_MAX + 64];
     char err[4096] = "";
     char *device_id = r->devices[s->device_index].device_id;
+    bool cut = s->action.kind == SCN_ACT_POWER_CUT_DURING_INSTALL;
     if (prepare(r, step, package, sizeof(package), err, sizeof(err)) != 0 ||
+        (cut && arm_power_cut(r, step, err, sizeof(err)) != 0) ||
         spheresim(r, err, sizeof(err),
                   (char *[]){"deploy", package, "--device", device_id, NULL}) != 0) {
         char label[256];

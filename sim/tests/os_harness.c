@@ -143,3 +143,14 @@ void os_harness_lock(void) {
 void os_harness_unlock(void) {
     pthread_mutex_unlock(&device_lock);
 }
+
+int os_harness_share_fault_page(void) {
+    char err[256];
+    if (sim_fault_page_share(&device.faults, err, sizeof(err)) != SIM_FAULT_PAGE_OK) {
+        return -1;
+    }
+    char text[16];
+    snprintf(text, sizeof(text), "%d", dup(sim_fault_page_fd(&device.faults)));
+    setenv(DEVBUS_FAULT_FD_ENV, text, 1);
+    return 0;
+}

@@ -22,3 +22,8 @@ void os_harness_set_manifest(const char *manifest_json);
 // they never interleave with a request the serving thread is deciding.
 void os_harness_lock(void);
 void os_harness_unlock(void);
+
+// Shares the started device's fault page as the app spawn does (its descriptor in
+// SPHERESIM_FAULT_FD) so that this process's hal_stub applies the faults. Returns 0, or -1 if it
+// cannot be made.
+int os_harness_share_fault_page(void);

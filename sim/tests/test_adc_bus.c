@@ -168,6 +168,48 @@ static void test_ADC_SetReferenceVoltage_scales_samples(void **state) {
     close(fd);
 }
 
+// Polls n samples with noise of sigma volts from seed.
+static void poll_noisy(int fd, double sigma_v, uint64_t seed, uint32_t *out, size_t n) {
+    os_harness_lock();
+    assert_int_equal(
+        sim_adc_set_noise(&device->board.adc, SAMPLE_POTENTIOMETER_ADC_CHANNEL, sigma_v, seed), 0);
+    os_harness_unlock();
+    for (size_t i = 0; i < n; i++) {
+        out[i] = poll_potentiometer(fd);
+    }
+}
+
+static void test_ADC_noise_is_seeded_and_scatters_around_the_input(void **state) {
+    int fd = open_adc();
+    set_potentiometer(1.25);
+    uint32_t first[32];
+    uint32_t again[32];
+    poll_noisy(fd, 0.05, 11, first, 32);
+    poll_noisy(fd, 0.05, 11, again, 32);
+    assert_memory_equal(first, again, sizeof(first));
+    bool varies = false;
+    double sum = 0;
+    for (size_t i = 0; i < 32; i++) {
+        varies = varies || first[i] != first[0];
+        sum += first[i];
+    }
+    assert_true(varies);
+    // 0.05 V is about 82 codes; the mean of 32 stays well within 60 codes of 2048.
+    assert_true(sum / 32 > 1988 && sum / 32 < 2108);
+    // Other channels are not affected, and noise off gives exact samples again.
+    uint32_t other = UINT32_MAX;
+    assert_int_equal(ADC_Poll(fd, 5, &other), 0);
+    assert_int_equal(other, 0);
+    poll_noisy(fd, 0, 0, first, 1);
+    assert_in_range(first[0], 2047, 2048);
+    os_harness_lock();
+    assert_int_equal(sim_adc_set_noise(&device->board.adc, 8, 0.1, 1), EINVAL);
+    assert_int_equal(sim_adc_set_noise(&device->board.adc, 0, -0.1, 1), EINVAL);
+    os_harness_unlock();
+    set_potentiometer(0.0);
+    close(fd);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ADC_Open_not_in_manifest_fails_EACCES),
@@ -179,6 +221,7 @@ int main(void) {
         cmocka_unit_test(test_ADC_GetSampleBitCount_is_12),
         cmocka_unit_test(test_ADC_Poll_is_proportional_to_voltage),
         cmocka_unit_test(test_ADC_SetReferenceVoltage_scales_samples),
+        cmocka_unit_test(test_ADC_noise_is_seeded_and_scatters_around_the_input),
     };
     return cmocka_run_group_tests(tests, set_up, tear_down);
 }

@@ -29,14 +29,10 @@ static struct sim_device *device;
 
 static int group_set_up(void **state) {
     device = os_harness_start(manifest);
-    char err[256];
-    if (sim_fault_page_share(&device->faults, err, sizeof(err)) != SIM_FAULT_PAGE_OK) {
+    // hal_stub maps the page at the first Storage_OpenMutableFile.
+    if (os_harness_share_fault_page() != 0) {
         return -1;
     }
-    // As the app spawn does; hal_stub maps the page at the first Storage_OpenMutableFile.
-    char text[16];
-    snprintf(text, sizeof(text), "%d", dup(sim_fault_page_fd(&device->faults)));
-    setenv(DEVBUS_FAULT_FD_ENV, text, 1);
     struct sim_net_endpoint to = {.port = 9};
     sim_net_addr_from_ipv4(0x7F000001u, to.addr);
     os_harness_lock();

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// Unit tests for the OS fault controls: parsing of the dns, time-sync and storage control
+// Unit tests for the OS fault controls: parsing of the dns, time-sync, storage and memory control
 // requests (ctl_faults.c through sim_ctl_parse), and which names a DNS fault covers.
 #include <setjmp.h>
 #include <stdarg.h>
@@ -87,6 +87,31 @@ static void test_sim_ctl_parse_storage_states_fill_request(void **state) {
     assert_error("{\"cmd\":\"storage\",\"state\":1}", "storage: \"state\"");
 }
 
+static void test_sim_ctl_parse_memory_limit_or_ok_fills_request(void **state) {
+    struct sim_ctl_request request;
+    const char *error = NULL;
+    assert_int_equal(sim_ctl_parse("{\"cmd\":\"memory\",\"limit\":131072}", &request, &error), 0);
+    assert_int_equal(request.cmd, SIM_CTL_MEMORY);
+    assert_int_equal(request.heap_limit_bytes, 131072);
+    assert_int_equal(sim_ctl_parse("{\"cmd\":\"memory\",\"limit\":1073741824}", &request, &error),
+                     0);
+    assert_int_equal(request.heap_limit_bytes, 1073741824);
+    assert_int_equal(sim_ctl_parse("{\"cmd\":\"memory\",\"state\":\"ok\"}", &request, &error), 0);
+    assert_int_equal(request.heap_limit_bytes, 0);
+}
+
+static void test_sim_ctl_parse_memory_bad_fields_name_them(void **state) {
+    const char *expected = "memory: expected \"limit\" (a whole number of bytes, 1 to 1073741824)";
+    assert_error("{\"cmd\":\"memory\"}", expected);
+    assert_error("{\"cmd\":\"memory\",\"limit\":0}", expected);
+    assert_error("{\"cmd\":\"memory\",\"limit\":-5}", expected);
+    assert_error("{\"cmd\":\"memory\",\"limit\":1.5}", expected);
+    assert_error("{\"cmd\":\"memory\",\"limit\":1073741825}", expected);
+    assert_error("{\"cmd\":\"memory\",\"limit\":\"128KiB\"}", expected);
+    assert_error("{\"cmd\":\"memory\",\"state\":\"full\"}", expected);
+    assert_error("{\"cmd\":\"memory\",\"limit\":100,\"state\":\"ok\"}", expected);
+}
+
 static void test_sim_dns_fault_applies_patterns_match_like_allowed_connections(void **state) {
     struct sim_dns_fault fault = {0};
     assert_false(sim_dns_fault_applies(&fault, "hub.azure-devices.net"));
@@ -118,6 +143,8 @@ int main(void) {
         cmocka_unit_test(test_sim_ctl_parse_dns_valid_requests_fill_request),
         cmocka_unit_test(test_sim_ctl_parse_dns_bad_fields_name_them),
         cmocka_unit_test(test_sim_ctl_parse_time_sync_states_fill_request),
+        cmocka_unit_test(test_sim_ctl_parse_memory_limit_or_ok_fills_request),
+        cmocka_unit_test(test_sim_ctl_parse_memory_bad_fields_name_them),
         cmocka_unit_test(test_sim_ctl_parse_storage_states_fill_request),
         cmocka_unit_test(test_sim_dns_fault_applies_patterns_match_like_allowed_connections),
         cmocka_unit_test(test_sim_dns_fault_fail_too_long_is_refused_unchanged),

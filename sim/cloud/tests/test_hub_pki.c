@@ -185,6 +185,53 @@ static void test_hub_pki_ensure_bad_names_fail_invalid(void **state) {
                      HUB_PKI_ERR_INVALID);
 }
 
+// Whether cert verifies as a TLS server certificate against the CA certificates in the PEM file
+// at path.
+static bool verifies_against(X509 *cert, const char *path) {
+    X509_STORE *store = X509_STORE_new();
+    X509_STORE_CTX *ctx = X509_STORE_CTX_new();
+    assert_int_equal(X509_STORE_load_file(store, path), 1);
+    X509_STORE_CTX_init(ctx, store, cert, NULL);
+    X509_STORE_CTX_set_purpose(ctx, X509_PURPOSE_SSL_SERVER);
+    bool ok = X509_verify_cert(ctx) == 1;
+    X509_STORE_CTX_free(ctx);
+    X509_STORE_free(store);
+    return ok;
+}
+
+static void test_hub_pki_ensure_untrusted_same_names_other_ca(void **state) {
+    struct fixture *f = *state;
+    assert_int_equal(hub_pki_ensure(f->pki, default_names, 4, NULL, f->err, sizeof f->err),
+                     HUB_PKI_OK);
+    assert_int_equal(hub_pki_ensure_untrusted(f->pki, f->err, sizeof f->err), HUB_PKI_OK);
+    X509 *server = read_cert(f, HUB_PKI_UNTRUSTED_DIR "/" HUB_PKI_SERVER_CERT);
+    X509 *hub_server = read_cert(f, HUB_PKI_SERVER_CERT);
+    assert_true(has_san(server, GEN_DNS, "localhost"));
+    assert_true(has_san(server, GEN_IPADD, "127.0.0.1"));
+    assert_true(has_san(server, GEN_DNS, "hub.azure-devices.net"));
+    assert_int_equal(
+        X509_NAME_cmp(X509_get_subject_name(server), X509_get_subject_name(hub_server)), 0);
+    char hub_ca[PATH_MAX];
+    char other_ca[PATH_MAX];
+    char trust[PATH_MAX];
+    snprintf(hub_ca, sizeof hub_ca, "%s/%s", f->pki, HUB_PKI_CA_CERT);
+    snprintf(other_ca, sizeof other_ca, "%s/%s/%s", f->pki, HUB_PKI_UNTRUSTED_DIR, HUB_PKI_CA_CERT);
+    snprintf(trust, sizeof trust, "%s/%s", f->pki, HUB_PKI_SERVICE_TRUST);
+    // A device trusting the hub CA refuses it; its own CA vouches for it; the service trusts both.
+    assert_false(verifies_against(server, hub_ca));
+    assert_true(verifies_against(server, other_ca));
+    assert_true(verifies_against(server, trust));
+    assert_true(verifies_against(hub_server, trust));
+    X509_free(server);
+    X509_free(hub_server);
+}
+
+static void test_hub_pki_ensure_untrusted_without_server_cert_fails_invalid(void **state) {
+    struct fixture *f = *state;
+    assert_int_equal(hub_pki_ensure_untrusted(f->pki, f->err, sizeof f->err), HUB_PKI_ERR_INVALID);
+    assert_non_null(strstr(f->err, HUB_PKI_SERVER_CERT));
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int main(void) {
@@ -195,6 +242,8 @@ int main(void) {
         T(test_hub_pki_ensure_replaced_ca_reissues_server),
         T(test_hub_pki_ensure_lone_ca_key_fails_invalid),
         T(test_hub_pki_ensure_bad_names_fail_invalid),
+        T(test_hub_pki_ensure_untrusted_same_names_other_ca),
+        T(test_hub_pki_ensure_untrusted_without_server_cert_fails_invalid),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

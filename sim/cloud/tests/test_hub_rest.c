@@ -462,6 +462,28 @@ static void test_route_connection_and_faults(void **state) {
     refused("POST", "/spheresim/faults/throttle", "[]", 400, "JSON object");
 }
 
+static void test_route_server_ca_fault(void **state) {
+    struct hub_rest_route r =
+        route("POST", "/spheresim/faults/server-ca", "{\"ca\":\"untrusted\"}");
+    assert_int_equal(r.action, HUB_REST_SERVER_CA);
+    assert_int_equal(r.endpoint, HUB_REST_EP_SERVER_CA);
+    assert_true(r.untrusted_ca);
+    hub_rest_route_free(&r);
+    r = route("POST", "/spheresim/faults/server-ca", "{\"ca\":\"trusted\"}");
+    assert_int_equal(r.action, HUB_REST_SERVER_CA);
+    assert_false(r.untrusted_ca);
+    hub_rest_route_free(&r);
+
+    refused("POST", "/spheresim/faults/server-ca", "{}", 400, "ca is required");
+    refused("POST", "/spheresim/faults/server-ca", NULL, 400, "ca is required");
+    refused("POST", "/spheresim/faults/server-ca", "{\"ca\":\"evil\"}", 400,
+            "ca must be one of \"untrusted\", \"trusted\"");
+    refused("POST", "/spheresim/faults/server-ca", "{\"ca\":true}", 400, "ca must be one of");
+    refused("POST", "/spheresim/faults/server-ca", "{\"ca\":\"untrusted\",\"deviceId\":\"d\"}", 400,
+            "deviceId does not apply");
+    refused("GET", "/spheresim/faults/server-ca", NULL, 405, "POST");
+}
+
 static void expect_reply(enum hub_rest_endpoint endpoint, int status, const char *body,
                          int want_status, const char *want_in_body) {
     struct hub_rest_response reply;
@@ -528,6 +550,7 @@ int main(void) {
         cmocka_unit_test(test_route_device_status_change),
         cmocka_unit_test(test_route_device_bad_fields),
         cmocka_unit_test(test_route_c2d),
+        cmocka_unit_test(test_route_server_ca_fault),
         cmocka_unit_test(test_route_c2d_bad_fields),
         cmocka_unit_test(test_route_telemetry_query),
         cmocka_unit_test(test_route_connection_and_faults),

@@ -133,7 +133,9 @@ print([e["seed"] for e in t["events"]
 grep -q "temperature noise sigma 1 °C (seed $seed)" "$TEST_DIR/d1.json" ||
     fail "the device did not get the noise seed $seed"
 
-# An action this build cannot do: skipped, exit 77, with its place in the file.
+# An action only some builds can do: memory_pressure needs hal_stub's allocator, which the
+# sanitizer replaces. In an AddressSanitizer build it is skipped (exit 77) with its place in the
+# file; in any other build it runs.
 cat >"$TEST_DIR/skip.yaml" <<EOF
 name: skip
 devices:
@@ -141,13 +143,19 @@ devices:
     app: $PROBE
 steps:
   - at: 1s
-    memory_pressure: {limit: 128KiB}
+    memory_pressure: {limit: 128KiB, for: 1s}
+  - until: {log: {matches: "memory pressure"}}
+    within: 5s
 EOF
 status=0
 "$SPHERESIM" scenario "$TEST_DIR/skip.yaml" >"$TEST_DIR/skip.out" || status=$?
-[ "$status" = 77 ] || fail "unsupported action exits $status"
-grep -q "skip.yaml:7:5: memory_pressure is not supported yet" "$TEST_DIR/skip.out" ||
-    fail "skip reason: $(cat "$TEST_DIR/skip.out")"
+if ldd "$SPHERESIM" | grep -q libasan; then
+    [ "$status" = 77 ] || fail "unsupported action exits $status"
+    grep -q "skip.yaml:7:5: memory_pressure is not supported in this build: this is an" \
+        "$TEST_DIR/skip.out" || fail "skip reason: $(cat "$TEST_DIR/skip.out")"
+else
+    [ "$status" = 0 ] || fail "memory_pressure exits $status: $(cat "$TEST_DIR/skip.out")"
+fi
 
 # Ctrl-C: everything stops and the state directory goes.
 cat >"$TEST_DIR/long.yaml" <<EOF
