@@ -191,6 +191,9 @@ static inline int64_t devbus_clock_scale(int64_t host_ns, uint64_t rate_fp) {
 // storage file fail: FULL fails writes with ENOSPC, EIO fails reads, writes and syncs with EIO.
 // heap_limit_bytes, when not 0, caps the app's heap: an allocation that would take the bytes the
 // app holds past it fails with ENOMEM (hal_stub's allocator; not in AddressSanitizer builds).
+// memory_budget_bytes, when not 0, is the app's RAM budget (256 KiB on the MT3620): an allocation
+// that would take the heap past it kills the app instead, as the device OS does; hal_stub marks
+// the app stats page (below) first so that the OS can tell the kill from any other SIGKILL.
 #define DEVBUS_FAULT_FD_ENV "SPHERESIM_FAULT_FD"
 #define DEVBUS_FAULT_MAGIC 0x53504846u  // "SPHF"
 #define DEVBUS_FAULT_VERSION 1u
@@ -207,6 +210,28 @@ struct devbus_fault_page {
     uint32_t storage_fault;  // enum devbus_storage_fault
     uint32_t reserved;
     uint64_t heap_limit_bytes;  // 0: no limit
+    // Appended after version 1's first fields; a page shorter than this is never mapped anyway.
+    uint64_t memory_budget_bytes;  // 0: no budget
+};
+
+// The app's own figures for the OS: a small memfd the OS creates for each app start and shares
+// writable (on the descriptor named by DEVBUS_STATS_FD_ENV at spawn). hal_stub's allocator keeps
+// the heap figures current with relaxed atomic stores; the OS reads them for `ctl status` and,
+// once the app has died, budget_exceeded to name the cause of a SIGKILL. The app is not trusted:
+// the OS only reports these numbers, and checks magic and version before believing any of them.
+#define DEVBUS_STATS_FD_ENV "SPHERESIM_STATS_FD"
+#define DEVBUS_STATS_MAGIC 0x53504853u  // "SPHS"
+#define DEVBUS_STATS_VERSION 1u
+
+struct devbus_app_stats_page {
+    uint32_t magic;            // written by the OS
+    uint32_t version;          // written by the OS
+    uint32_t budget_exceeded;  // 1 once the app's allocator has killed it for its memory budget
+    uint32_t reserved;
+    uint64_t heap_in_use_bytes;
+    uint64_t heap_peak_bytes;
+    uint64_t budget_request_bytes;  // the allocation that went past the budget (when exceeded)
+    uint64_t budget_bytes;          // the budget it went past (when exceeded)
 };
 
 // Sends `msg` (header plus msg->len bytes of data) with an optional descriptor (-1 for none).

@@ -57,6 +57,8 @@ static char hubHostname[OPTIONS_MAX_HOSTNAME_LENGTH + 1];
 static char deviceId[DEVICE_IDENTITY_MAX_ID_LENGTH + 1];
 static bool haveAssignment = false;
 static uint32_t hubFailuresInARow = 0;
+// Consecutive times the TLS library refused a device certificate that reads well.
+static uint32_t certificateInstallFailures = 0;
 static int subscribeMid = -1;
 // What the last readiness check found, so "waiting for ..." is logged once per change.
 static int lastReadinessLogged = -1;
@@ -137,6 +139,10 @@ static bool LoadIdentity(void) {
 // device's file holds the key, which hal_stub's implementation loads.
 static bool ConfigureDeviceCertificate(void *sslContext, char *error, size_t errorSize) {
     DeviceAuthSslResult result = DeviceAuth_SslCtxFunc(sslContext);
+    // Only called once the certificate file has been read and parsed (LoadIdentity), so a
+    // failure here is the TLS library's, not the certificate's.
+    certificateInstallFailures =
+        result == DeviceAuthSslResult_Success ? 0 : certificateInstallFailures + 1;
     switch (result) {
         case DeviceAuthSslResult_Success:
             return true;
@@ -152,6 +158,22 @@ static bool ConfigureDeviceCertificate(void *sslContext, char *error, size_t err
             break;
     }
     return false;
+}
+
+// Returns true (and has the app exit) when the TLS library refused the device certificate too
+// many times in a row; only a fresh process recovers from that.
+static bool GiveUpOnBrokenTlsLibrary(void) {
+    if (certificateInstallFailures < CLOUD_CONNECTION_MAX_CERTIFICATE_INSTALL_FAILURES) {
+        return false;
+    }
+    Log_Debug(
+        "ERROR: cloud: the device certificate reads well but the TLS library refused it %u "
+        "times in a row; exiting so that the OS restarts the app.\n",
+        (unsigned int)certificateInstallFailures);
+    if (callbacks.failed != NULL) {
+        callbacks.failed(ExitCode_Cloud_TlsLibraryBroken);
+    }
+    return true;
 }
 
 static void ConnectToHub(void) {
@@ -173,6 +195,9 @@ static void ConnectToHub(void) {
     if (MqttClient_Connect(&hubClient, &settings) != MqttClient_Result_Ok) {
         Log_Debug("ERROR: cloud: cannot connect to %s: %s.\n", hubHostname,
                   MqttClient_LastError(&hubClient));
+        if (GiveUpOnBrokenTlsLibrary()) {
+            return;
+        }
         hubFailuresInARow++;
         statistics.failedAttempts++;
         ScheduleRetry(Backoff_Failure_Transient, 0, "connection attempt failed");
@@ -220,6 +245,9 @@ static void Attempt(void) {
     if (!DpsClient_Start(options->scopeId, identity.deviceId, ConfigureDeviceCertificate, caPath,
                          error, sizeof(error))) {
         Log_Debug("ERROR: cloud: %s.\n", error);
+        if (GiveUpOnBrokenTlsLibrary()) {
+            return;
+        }
         statistics.failedAttempts++;
         ScheduleRetry(Backoff_Failure_Transient, 0, "provisioning could not start");
         return;

@@ -29,6 +29,11 @@
 /// With --ScopeID, after this many failed hub connections in a row the device asks DPS again,
 /// in case it was moved to another hub (azure-sdk-for-c suggests the same number).
 #define CLOUD_CONNECTION_MAX_HUB_FAILURES_BEFORE_DPS 10u
+/// A device certificate that reads well but cannot be installed in a TLS context this many times
+/// in a row means the TLS library itself is broken in this process (OpenSSL, once an allocation
+/// fails while it builds its algorithm tables, never builds them again): the app exits so the
+/// OS starts it afresh.
+#define CLOUD_CONNECTION_MAX_CERTIFICATE_INSTALL_FAILURES 2u
 
 typedef struct {
     /// Subscriptions are in place: twin, methods and C2D traffic can flow.
@@ -42,6 +47,9 @@ typedef struct {
     /// to the socket for QoS 0 (libmosquitto reports both). Returns true when mid was a QoS 1
     /// message the owner tracks, which then counts as acknowledged in the statistics.
     bool (*publishAcknowledged)(int mid);
+    /// Something this process cannot recover from (the app should exit with exitCode and let
+    /// the OS start it afresh), such as a TLS library left broken by running out of memory.
+    ExitCode_CallbackType failed;
 } CloudConnection_Callbacks;
 
 /// Sets up the connection and makes the first attempt as soon as the event loop runs.

@@ -86,6 +86,8 @@ typedef enum ExitCode {
 
     // Not a failure: the app stops itself on an update's Final notification (see main).
     ExitCode_UpdateCallback_FinalUpdate = 60,
+
+    ExitCode_Cloud_TlsLibraryBroken = 61,
 } ExitCode;
 
 /// Lets a module report a failure to main, which owns the process exit code. Must only be

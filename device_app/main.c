@@ -327,7 +327,8 @@ static ExitCode InitPeripheralsAndHandlers(void) {
             .connected = CloudConnectedHandler,
             .disconnected = CloudDisconnectedHandler,
             .messageReceived = CloudServices_OnMessage,
-            .publishAcknowledged = Telemetry_OnPublishAcknowledged};
+            .publishAcknowledged = Telemetry_OnPublishAcknowledged,
+            .failed = ExitCodeCallbackHandler};
         localExitCode = CloudConnection_Initialise(eventLoop, &options, &connectionCallbacks);
     }
     if (localExitCode == ExitCode_Success) {

@@ -140,6 +140,9 @@ static const OSSL_ALGORITHM *NarrowQueryOperation(void *providerContext, int ope
             if (narrowTables[i] == NULL) {
                 narrowTables[i] = BuildNarrowTable(&allowLists[i]);
             }
+            // A table that could not be built (out of memory) must not be remembered as "no
+            // algorithms": OpenSSL would never ask again, and TLS would stay broken for good.
+            *noCache = narrowTables[i] == NULL ? 1 : 0;
             return narrowTables[i];
         }
     }

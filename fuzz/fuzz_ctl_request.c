@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "board/adc_model.h"
+#include "os/app_stats.h"
 #include "os/ctl_cert.h"
 #include "os/ctl_commands.h"
 #include "os/ctl_socket.h"
@@ -70,7 +71,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                isfinite(noise->sigma) && noise->sigma >= 0;
     }
     if (request.cmd == SIM_CTL_MEMORY) {
-        sane = sane && request.heap_limit_bytes <= SIM_HEAP_LIMIT_MAX;
+        sane = sane && request.heap_limit_bytes <= SIM_HEAP_LIMIT_MAX &&
+               sim_app_stats_budget_valid(request.memory_budget_bytes);
     }
     if (!sane) {
         fprintf(stderr, "fuzz_ctl_request: accepted an out-of-range request\n");

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "devbus.h"
+#include "inherited_page.h"
 
 // Referenced by hal_stub's link options so this object is always linked in.
 int halstub_device_time_linked;
@@ -50,35 +51,8 @@ static int host_clock_gettime(clockid_t id, struct timespec *tp) {
 }
 
 static const struct devbus_clock_page *map_page(void) {
-    const char *text = getenv(DEVBUS_CLOCK_FD_ENV);
-    if (text == NULL) {
-        return NULL;
-    }
-    char *end = NULL;
-    long fd = strtol(text, &end, 10);
-    if (end == text || *end != '\0' || fd < 0 || fd > 65535) {
-        return NULL;
-    }
-    // Handed over once: a program this app starts does not inherit the descriptor.
-    unsetenv(DEVBUS_CLOCK_FD_ENV);
-    long page_size = sysconf(_SC_PAGESIZE);
-    struct stat st;
-    if (page_size <= 0 || fstat((int)fd, &st) != 0 || !S_ISREG(st.st_mode) ||
-        st.st_size < page_size) {
-        return NULL;
-    }
-    void *map = mmap(NULL, (size_t)page_size, PROT_READ, MAP_SHARED, (int)fd, 0);
-    close((int)fd);
-    if (map == MAP_FAILED) {
-        return NULL;
-    }
-    const struct devbus_clock_page *page = map;
-    if (__atomic_load_n(&page->magic, __ATOMIC_RELAXED) != DEVBUS_CLOCK_MAGIC ||
-        __atomic_load_n(&page->version, __ATOMIC_RELAXED) != DEVBUS_CLOCK_VERSION) {
-        munmap(map, (size_t)page_size);
-        return NULL;
-    }
-    return page;
+    return halstub_map_inherited_page(DEVBUS_CLOCK_FD_ENV, PROT_READ, DEVBUS_CLOCK_MAGIC,
+                                      DEVBUS_CLOCK_VERSION);
 }
 
 // Runs before main, while the descriptor the OS passed is certainly still the page.

@@ -12,15 +12,24 @@
 // while no limit is set, and nothing here allocates. The bytes in use are counted by usable size
 // (a few bytes more per block than asked for); the request is judged by the bytes asked for.
 // Under AddressSanitizer no limit applies: the OS refuses to set one there (sim/os/fault_page.h).
+//
+// It also enforces the app's memory budget (the device's 256 KiB of RAM, from the fault page):
+// an allocation that would take the heap past it kills the app with SIGKILL, as the device OS
+// kills an app over its memory limit, after marking the app stats page (app_stats_view.h) so
+// that the OS knows why the app died. Every change of the figures is published on that page too,
+// for `spheresim ctl status`. Neither happens under AddressSanitizer.
 #include "heap_accounting.h"
 
 #include <errno.h>
 #include <malloc.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <unistd.h>
 
+#include "app_stats_view.h"
 #include "fault_page_view.h"
-#include "heap_limit.h"
+#include "memory_budget.h"
 
 // Referenced by hal_stub's link options so this object is always linked in.
 int halstub_heap_accounting_linked;
@@ -60,17 +69,39 @@ static void account(int64_t delta) {
     int64_t seen = atomic_load(&peak);
     while (now > seen && !atomic_compare_exchange_weak(&peak, &seen, now)) {
     }
+    int64_t top = now > seen ? now : seen;
+    halstub_app_stats_publish(now > 0 ? (uint64_t)now : 0, top > 0 ? (uint64_t)top : 0);
 }
 
-// True when the OS's heap limit refuses request more bytes now. Leaves errno alone.
+// The app has gone over its memory budget: it dies at once, with no chance to clean up, as on
+// the device. The mark on the stats page comes first, so that the OS can name the cause.
+__attribute__((noreturn)) static void die_over_budget(size_t request, uint64_t budget) {
+    halstub_app_stats_mark_budget_exceeded(request, budget);
+    for (;;) {
+        kill(getpid(), SIGKILL);
+        pause();
+    }
+}
+
+// True when the OS's heap limit refuses request more bytes now; does not return when they would
+// take the app past its memory budget. Leaves errno alone.
 static bool limit_refuses(size_t request) {
     const struct devbus_fault_page *page = halstub_fault_page();
     if (page == NULL) {
         return false;
     }
     uint64_t limit = __atomic_load_n(&page->heap_limit_bytes, __ATOMIC_ACQUIRE);
+    uint64_t budget = __atomic_load_n(&page->memory_budget_bytes, __ATOMIC_ACQUIRE);
     int64_t held = atomic_load(&in_use);
-    return !halstub_heap_limit_allows(limit, held > 0 ? (uint64_t)held : 0, request);
+    switch (halstub_heap_judge(limit, budget, held > 0 ? (uint64_t)held : 0, request)) {
+        case HALSTUB_HEAP_REFUSE:
+            return true;
+        case HALSTUB_HEAP_KILL:
+            die_over_budget(request, budget);
+        case HALSTUB_HEAP_ALLOW:
+            break;
+    }
+    return false;
 }
 
 // As limit_refuses, and sets errno to ENOMEM when it refuses, as glibc's allocator would.

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "os/app_stats.h"
 #include "os/ctl_commands.h"
 #include "os/ctl_socket.h"
 #include "os/device_clock.h"
@@ -57,6 +58,8 @@ static const char ctl_usage[] =
     "  memory limit SIZE | off     the app's allocations fail with ENOMEM once its heap would\n"
     "                              pass SIZE (e.g. 128KiB; not in AddressSanitizer builds), or\n"
     "                              no limit again\n"
+    "  memory budget SIZE | off    the app's RAM budget (16KiB-1024MiB): an allocation past it\n"
+    "                              kills the app, as on the device; off: none\n"
     "  power-cut STEP | none       cut the power when an update reaches STEP (one of\n"
     "                              'spheresim deploy --crash-points'); run ends with status 86\n"
     "\n"
@@ -215,11 +218,22 @@ static const char *add_fault_fields(int argc, char **argv, cJSON *request) {
 
 // `memory limit SIZE` or `memory off`: fills request, or returns the usage error.
 static const char *add_memory_fields(int argc, char **argv, cJSON *request) {
-    static const char usage[] = "ctl memory: expected limit SIZE (e.g. 128KiB) or off";
-    static char message[320];
+    static const char usage[] =
+        "ctl memory: expected limit SIZE (e.g. 128KiB), off, or budget SIZE|off";
+    static char message[400];
     cJSON_AddStringToObject(request, "cmd", "memory");
     if (argc == 2 && strcmp(argv[1], "off") == 0) {
         cJSON_AddStringToObject(request, "state", "ok");
+        return NULL;
+    }
+    if (argc == 3 && strcmp(argv[1], "budget") == 0) {
+        char err[320];
+        uint64_t budget = 0;
+        if (sim_app_stats_parse_budget(argv[2], &budget, err, sizeof(err)) != 0) {
+            snprintf(message, sizeof(message), "ctl memory budget: %s", err);
+            return message;
+        }
+        cJSON_AddNumberToObject(request, "budget", (double)budget);
         return NULL;
     }
     if (argc != 3 || strcmp(argv[1], "limit") != 0) {

@@ -15,6 +15,7 @@
 
 #include "cli/cli.h"
 #include "cli/run_hub.h"
+#include "os/app_stats.h"
 #include "os/fs_util.h"
 #include "os/hwdef.h"
 #include "os/device_proxy.h"
@@ -49,7 +50,11 @@ static const char run_usage[] =
     "  --map-host NAME[:PORT]=ADDRESS[:PORT]\n"
     "                    resolve NAME to a loopback endpoint (repeatable; ADDRESS in 127/8)\n"
     "  --clock-rate N    run device time N times as fast as real time "
-    "(0.001-1000000)\n" SIM_UPDATE_RUN_USAGE
+    "(0.001-1000000)\n"
+    "  --memory-budget SIZE|off\n"
+    "                    the app's RAM budget: an allocation past it kills the app, as on the\n"
+    "                    device (default 256KiB, the MT3620's; 16KiB-1024MiB; not enforced in\n"
+    "                    AddressSanitizer builds)\n" SIM_UPDATE_RUN_USAGE
     "  --debug           log every device-bus request\n"
     "  --help            show this help\n";
 
@@ -70,6 +75,7 @@ struct run_options {
     double clock_rate;
     bool have_net_seed;
     uint64_t net_seed;
+    uint64_t memory_budget_bytes;  // 0: none
     struct sim_update_config update;
 };
 
@@ -96,11 +102,13 @@ static int parse_options(int argc, char **argv, struct run_options *out, bool *o
         {"map-host", required_argument, NULL, 'M'},
         {"clock-rate", required_argument, NULL, 'r'},
         {"net-seed", required_argument, NULL, 's'},
+        {"memory-budget", required_argument, NULL, 'B'},
         {"help", no_argument, NULL, 'h'},
         SIM_UPDATE_RUN_OPTIONS,
         {NULL, 0, NULL, 0},
     };
-    *out = (struct run_options){.board = "mt3620_rdb", .clock_rate = 1};
+    *out = (struct run_options){
+        .board = "mt3620_rdb", .clock_rate = 1, .memory_budget_bytes = SIM_MEMORY_BUDGET_DEFAULT};
     sim_update_config_init(&out->update);
     *out_help = false;
     opterr = 0;
@@ -153,6 +161,14 @@ static int parse_options(int argc, char **argv, struct run_options *out, bool *o
                         optarg);
                 }
                 out->have_net_seed = true;
+                break;
+            }
+            case 'B': {
+                char err[320];
+                if (sim_app_stats_parse_budget(optarg, &out->memory_budget_bytes, err,
+                                               sizeof(err)) != 0) {
+                    return sim_cli_usage_error("run: --memory-budget %s", err);
+                }
                 break;
             }
             case 'H':
@@ -358,6 +374,7 @@ int sim_cmd_run(int argc, char **argv) {
                                           .time_server_down = opts.time_unsynced};
     device.sysevent_fd = -1;
     device.debug = opts.debug;
+    sim_fault_page_set_memory_budget(&device.faults, opts.memory_budget_bytes);
     // The app becomes the installed (factory) image in an A/B slot, which the device runs from.
     static struct sim_update_agent *update_agent;
     const char *hw_path = opts.hardware_definition != NULL
@@ -391,6 +408,9 @@ int sim_cmd_run(int argc, char **argv) {
                       "net: the app's TCP connections run through the fault proxy "
                       "(seed %llu)",
                       (unsigned long long)net_seed);
+    char budget_text[128];
+    sim_app_stats_budget_text(opts.memory_budget_bytes, budget_text, sizeof(budget_text));
+    sim_device_log_os(&device.log, "memory budget: %s", budget_text);
     status = sim_supervisor_run(&supervisor, &device, opts.once, ctl_path);
     sim_device_proxy_stop(&device);
     sim_update_agent_free(update_agent);

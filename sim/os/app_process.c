@@ -21,9 +21,11 @@ enum { APP_BUS_FD = 3 };
 enum { APP_CLOCK_FD = 4 };
 // Then the fault page (fault_page.h), which hal_stub reads to fail the app's storage I/O.
 enum { APP_FAULT_FD = 5 };
+// Then the app stats page (app_stats.h), where hal_stub's allocator writes the heap figures.
+enum { APP_STATS_FD = 6 };
 
 // Runs in the child between fork and exec: only async-signal-safe calls.
-static void exec_app(const struct sim_device *device, int bus_fd, int output_fd,
+static void exec_app(const struct sim_device *device, int bus_fd, int output_fd, int stats_fd,
                      char *const argv[]) {
     setpgid(0, 0);
     prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -70,6 +72,12 @@ static void exec_app(const struct sim_device *device, int bus_fd, int output_fd,
     } else {
         unsetenv(DEVBUS_FAULT_FD_ENV);
     }
+    char stats_env[32] = DEVBUS_STATS_FD_ENV "=6";
+    if (stats_fd >= 0 && dup2(stats_fd, APP_STATS_FD) == APP_STATS_FD) {
+        putenv(stats_env);
+    } else {
+        unsetenv(DEVBUS_STATS_FD_ENV);
+    }
     execv(device->executable, argv);
     _exit(127);
 }
@@ -91,6 +99,10 @@ int sim_app_spawn(const struct sim_device *device, struct sim_app_process *out_p
 
     int bus[2] = {-1, -1};
     int output[2] = {-1, -1};
+    struct sim_app_stats stats = {.page = NULL, .fd = -1};
+    if (sim_app_stats_create(&stats, err, err_size) != 0) {
+        goto fail;
+    }
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, bus) != 0 ||
         pipe2(output, O_CLOEXEC) != 0) {
         snprintf(err, err_size, "cannot create the device bus: %s", strerror(errno));
@@ -102,15 +114,18 @@ int sim_app_spawn(const struct sim_device *device, struct sim_app_process *out_p
         goto fail;
     }
     if (pid == 0) {
-        exec_app(device, bus[1], output[1], argv);
+        exec_app(device, bus[1], output[1], sim_app_stats_fd(&stats), argv);
     }
     close(bus[1]);
     close(output[1]);
+    sim_app_stats_close_fd(&stats);
     fcntl(output[0], F_SETFL, O_NONBLOCK);
     fcntl(bus[0], F_SETFL, O_NONBLOCK);
-    *out_process = (struct sim_app_process){.pid = pid, .bus_fd = bus[0], .output_fd = output[0]};
+    *out_process = (struct sim_app_process){
+        .pid = pid, .bus_fd = bus[0], .output_fd = output[0], .stats = stats};
     return 0;
 fail:
+    sim_app_stats_release(&stats);
     for (int i = 0; i < 2; i++) {
         if (bus[i] >= 0) {
             close(bus[i]);

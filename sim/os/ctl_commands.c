@@ -126,6 +126,26 @@ static void add_sensor_status(cJSON *root, struct sim_board *board) {
                             link_name(target != NULL ? target->link : SIM_I2C_LINK_CONNECTED));
 }
 
+// The running app's heap as its allocator reports it on the stats page (null when no app runs,
+// or in an AddressSanitizer build, where hal_stub does not count), and the budget it runs under.
+static void add_memory_status(cJSON *app, const struct sim_supervisor *s) {
+    struct sim_app_stats_snapshot stats;
+    bool running = s->state == SIM_APP_RUNNING || s->state == SIM_APP_STOPPING;
+    if (running && sim_app_stats_read(&s->app.stats, &stats) && stats.heap_peak_bytes != 0) {
+        cJSON_AddNumberToObject(app, "heap_in_use_bytes", (double)stats.heap_in_use_bytes);
+        cJSON_AddNumberToObject(app, "heap_peak_bytes", (double)stats.heap_peak_bytes);
+    } else {
+        cJSON_AddNullToObject(app, "heap_in_use_bytes");
+        cJSON_AddNullToObject(app, "heap_peak_bytes");
+    }
+    uint64_t budget = s->device->faults.memory_budget_bytes;
+    if (budget != 0) {
+        cJSON_AddNumberToObject(app, "memory_budget_bytes", (double)budget);
+    } else {
+        cJSON_AddNullToObject(app, "memory_budget_bytes");
+    }
+}
+
 static void add_status(cJSON *root, const struct sim_supervisor *s) {
     const struct sim_device *d = s->device;
     char stamp[40];
@@ -144,6 +164,7 @@ static void add_status(cJSON *root, const struct sim_supervisor *s) {
         cJSON_AddNullToObject(app, "pid");
     }
     cJSON_AddNumberToObject(app, "restarts", s->restarts);
+    add_memory_status(app, s);
     if (s->last_exit.valid) {
         cJSON *last = cJSON_AddObjectToObject(app, "last_exit");
         if (s->last_exit.signaled) {

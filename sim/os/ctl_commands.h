@@ -94,6 +94,8 @@ struct sim_ctl_request {
     int storage_fault;                        // storage: enum devbus_storage_fault
     int64_t cert_validity_ms;                 // cert rotate: 0 (24 h) or 1 min to 365 d
     uint64_t heap_limit_bytes;                // memory: the limit, or 0 to lift it
+    bool set_memory_budget;                   // memory: budget given (heap limit untouched)
+    uint64_t memory_budget_bytes;             // memory budget: 0 (none) or 16 KiB to 1 GiB
     int power_cut_step;  // power-cut: an index in sim_update_crash_steps, or -1 to disarm
 };
 

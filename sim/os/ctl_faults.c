@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "os/app_stats.h"
 #include "os/supervisor.h"
 
 static const char *state_of(const cJSON *request) {
@@ -53,13 +54,26 @@ static const char *parse_dns(const cJSON *request, struct sim_ctl_request *out) 
     return NULL;
 }
 
-// Either a limit in bytes or "state":"ok", never both.
+// Either a limit in bytes or "state":"ok", never both; or, alone, the app's memory budget.
 static const char *parse_memory(const cJSON *request, struct sim_ctl_request *out) {
     static const char usage[] =
         "memory: expected \"limit\" (a whole number of bytes, 1 to 1073741824) or "
-        "\"state\":\"ok\"";
+        "\"state\":\"ok\", or \"budget\" (0 for none, or 16384 to 1073741824 bytes)";
     const cJSON *limit = cJSON_GetObjectItemCaseSensitive(request, "limit");
     const cJSON *state = cJSON_GetObjectItemCaseSensitive(request, "state");
+    const cJSON *budget = cJSON_GetObjectItemCaseSensitive(request, "budget");
+    out->set_memory_budget = false;
+    if (budget != NULL) {
+        if (limit != NULL || state != NULL || !cJSON_IsNumber(budget) ||
+            !(budget->valuedouble >= 0) || budget->valuedouble > (double)SIM_MEMORY_BUDGET_MAX ||
+            budget->valuedouble != floor(budget->valuedouble) ||
+            !sim_app_stats_budget_valid((uint64_t)budget->valuedouble)) {
+            return usage;
+        }
+        out->set_memory_budget = true;
+        out->memory_budget_bytes = (uint64_t)budget->valuedouble;
+        return NULL;
+    }
     if (limit != NULL && state == NULL) {
         if (!cJSON_IsNumber(limit) || !(limit->valuedouble >= 1) ||
             limit->valuedouble > (double)SIM_HEAP_LIMIT_MAX ||
@@ -159,6 +173,14 @@ static const char *set_heap_limit(struct sim_device *d, uint64_t limit_bytes) {
     return NULL;
 }
 
+// Not a fault but the device's own limit, so it is logged as the OS logs it at start-up.
+static void set_memory_budget(struct sim_device *d, uint64_t budget_bytes) {
+    sim_fault_page_set_memory_budget(&d->faults, budget_bytes);
+    char text[128];
+    sim_app_stats_budget_text(budget_bytes, text, sizeof(text));
+    sim_device_log_os(&d->log, "memory budget: %s", text);
+}
+
 const char *sim_ctl_faults_execute(struct sim_supervisor *s, const struct sim_ctl_request *request,
                                    cJSON *reply) {
     struct sim_device *d = s->device;
@@ -173,6 +195,10 @@ const char *sim_ctl_faults_execute(struct sim_supervisor *s, const struct sim_ct
             set_storage(d, (enum devbus_storage_fault)request->storage_fault);
             break;
         case SIM_CTL_MEMORY: {
+            if (request->set_memory_budget) {
+                set_memory_budget(d, request->memory_budget_bytes);
+                break;
+            }
             const char *refused = set_heap_limit(d, request->heap_limit_bytes);
             if (refused != NULL) {
                 return refused;
@@ -184,6 +210,12 @@ const char *sim_ctl_faults_execute(struct sim_supervisor *s, const struct sim_ct
     }
     sim_ctl_faults_add_status(cJSON_AddObjectToObject(reply, "faults"), d);
     cJSON_AddBoolToObject(reply, "time_synced", d->network.time_synced);
+    if (d->faults.memory_budget_bytes != 0) {
+        cJSON_AddNumberToObject(reply, "memory_budget_bytes",
+                                (double)d->faults.memory_budget_bytes);
+    } else {
+        cJSON_AddNullToObject(reply, "memory_budget_bytes");
+    }
     return NULL;
 }
 

@@ -14,8 +14,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "os/shared_page.h"
+
 #define NS_PER_MS INT64_C(1000000)
-#define PAGE_FD_MIN 10  // above the descriptors the app spawn moves into place (0-4)
 
 static int64_t sat_add(int64_t a, int64_t b) {
     int64_t sum;
@@ -258,50 +259,19 @@ int64_t sim_clock_host_deadline_ms(const struct sim_clock *clock, int64_t device
 }
 
 enum sim_clock_result sim_clock_share(struct sim_clock *clock, char *err, size_t err_size) {
-    enum sim_clock_result result = SIM_CLOCK_ERR_SYSTEM;
-    size_t size = (size_t)sysconf(_SC_PAGESIZE);
-    void *map = MAP_FAILED;
-    int fd = memfd_create("spheresim-device-clock", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-    if (fd < 0 || ftruncate(fd, (off_t)size) != 0) {
-        snprintf(err, err_size, "cannot create the device clock page: %s", strerror(errno));
-        goto out;
+    struct sim_shared_page shared;
+    if (sim_shared_page_create(&shared, "spheresim-device-clock", "device clock page",
+                               SIM_SHARED_PAGE_APP_READS, err, err_size) != 0) {
+        return SIM_CLOCK_ERR_SYSTEM;
     }
-    map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-    if (map == MAP_FAILED) {
-        snprintf(err, err_size, "cannot map the device clock page: %s", strerror(errno));
-        goto out;
-    }
-    // Only this mapping may write: the app can map the page to read, never to change it.
-    if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_FUTURE_WRITE | F_SEAL_SEAL) !=
-        0) {
-        snprintf(err, err_size, "cannot seal the device clock page: %s", strerror(errno));
-        goto out;
-    }
-    int high_fd = fcntl(fd, F_DUPFD_CLOEXEC, PAGE_FD_MIN);
-    if (high_fd < 0) {
-        snprintf(err, err_size, "cannot move the device clock page: %s", strerror(errno));
-        goto out;
-    }
-    close(fd);
-    fd = high_fd;
-    struct devbus_clock_page *page = map;
+    struct devbus_clock_page *page = shared.map;
     page->magic = DEVBUS_CLOCK_MAGIC;
     page->version = DEVBUS_CLOCK_VERSION;
     sim_clock_unshare(clock);
     clock->page = page;
-    clock->page_fd = fd;
-    map = MAP_FAILED;
-    fd = -1;
+    clock->page_fd = shared.fd;
     publish(clock);
-    result = SIM_CLOCK_OK;
-out:
-    if (map != MAP_FAILED) {
-        munmap(map, size);
-    }
-    if (fd >= 0) {
-        close(fd);
-    }
-    return result;
+    return SIM_CLOCK_OK;
 }
 
 int sim_clock_page_fd(const struct sim_clock *clock) {
@@ -313,7 +283,7 @@ void sim_clock_unshare(struct sim_clock *clock) {
     if (clock->page == NULL) {
         return;
     }
-    munmap(clock->page, (size_t)sysconf(_SC_PAGESIZE));
+    munmap(clock->page, sim_shared_page_size());
     close(clock->page_fd);
     clock->page = NULL;
     clock->page_fd = -1;

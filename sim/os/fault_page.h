@@ -3,7 +3,8 @@
 // mutable-storage fault and the heap limit. The OS gives the app a real descriptor to its storage
 // file, so it cannot fail the app's pwrite() itself, and the app's allocator runs in the app's
 // process; hal_stub reads this page and fails I/O on that file as a full or failing flash would,
-// and allocations past the limit as an app near its RAM limit sees them. The page is a sealed
+// and allocations past the limit as an app near its RAM limit sees them. The page also carries
+// the app's memory budget, past which hal_stub kills the app (app_stats.h). The page is a sealed
 // memfd: the OS writes, the app can only read.
 #pragma once
 
@@ -32,6 +33,7 @@ struct sim_fault_page {
     int fd;                             // valid only while page is set
     enum devbus_storage_fault storage;  // kept here too, so an unshared page still reports it
     uint64_t heap_limit_bytes;          // likewise; 0: no limit
+    uint64_t memory_budget_bytes;       // likewise; 0: no budget (app_stats.h)
 };
 
 enum sim_fault_page_result {
@@ -49,6 +51,9 @@ void sim_fault_page_set_storage(struct sim_fault_page *faults, enum devbus_stora
 
 // Sets the app's heap limit in bytes (0: none); the app's next allocation obeys it.
 void sim_fault_page_set_heap_limit(struct sim_fault_page *faults, uint64_t limit_bytes);
+
+// Sets the app's memory budget in bytes (0: none); an allocation past it kills the app.
+void sim_fault_page_set_memory_budget(struct sim_fault_page *faults, uint64_t budget_bytes);
 
 // The descriptor to pass to the app, or -1 when not shared.
 int sim_fault_page_fd(const struct sim_fault_page *faults);

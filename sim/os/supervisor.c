@@ -5,6 +5,7 @@
 #include "os/supervisor.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -338,9 +339,15 @@ static void drain_output(struct sim_supervisor *s) {
     }
 }
 
-static const char *exit_reason(const struct sim_supervisor *s, bool signaled, int code) {
+static const char *exit_reason(const struct sim_supervisor *s, bool signaled, int code,
+                               bool over_budget) {
     if (s->after_exit == SIM_AFTER_POWER_CUT) {
         return "power-cut";
+    }
+    // The app's allocator marked its stats page and killed it: whatever the OS was doing
+    // (even stopping it), the app died of its memory use.
+    if (over_budget && signaled && code == SIGKILL) {
+        return "memory-budget";
     }
     // The app may still have exited by itself in the instant before SIGKILL landed.
     if (s->sigkill_sent && signaled && code == SIGKILL) {
@@ -355,14 +362,19 @@ static const char *exit_reason(const struct sim_supervisor *s, bool signaled, in
 // Exits the OS asked for (SIGTERM before a reboot, update or power-down, or a power cut) are not
 // failures; the planned event that caused them is recorded instead. An app that ignores SIGTERM
 // until SIGKILL is.
-static void record_exit_event(struct sim_supervisor *s, int status, const char *reason) {
+static void record_exit_event(struct sim_supervisor *s, int status, const char *reason,
+                              const struct sim_app_stats_snapshot *stats) {
     if (strcmp(reason, "exit") != 0 && strcmp(reason, "crash") != 0 &&
-        strcmp(reason, "killed-after-sigterm-timeout") != 0) {
+        strcmp(reason, "killed-after-sigterm-timeout") != 0 &&
+        strcmp(reason, "memory-budget") != 0) {
         return;
     }
     const char *component_id = s->device->manifest.component_id;
     char description[SIM_EVENT_DESCRIPTION_MAX];
-    if (WIFSIGNALED(status)) {
+    if (strcmp(reason, "memory-budget") == 0) {
+        sim_app_stats_describe_budget_kill(description, sizeof(description), status,
+                                           stats->budget_bytes, component_id, s->image_id);
+    } else if (WIFSIGNALED(status)) {
         sim_failure_describe_app_crash(description, sizeof(description), status, WTERMSIG(status),
                                        component_id, s->image_id);
     } else {
@@ -431,7 +443,10 @@ static void handle_app_exit(struct sim_supervisor *s, int status) {
     int64_t ran_ms = sim_clock_monotonic_ms() - s->app_started_ms;
     bool signaled = WIFSIGNALED(status);
     int code = signaled ? WTERMSIG(status) : WEXITSTATUS(status);
-    const char *reason = exit_reason(s, signaled, code);
+    struct sim_app_stats_snapshot stats;
+    (void)sim_app_stats_read(&s->app.stats, &stats);
+    sim_app_stats_release(&s->app.stats);
+    const char *reason = exit_reason(s, signaled, code, stats.budget_exceeded);
     struct sim_exit_record record = {.time_ms = sim_clock_now_ms(&d->clock),
                                      .ran_ms = ran_ms,
                                      .signaled = signaled,
@@ -444,7 +459,18 @@ static void handle_app_exit(struct sim_supervisor *s, int status) {
         sim_exit_record_append(path, &record) != 0) {
         sim_device_log_os(device_log(s), "could not record the app's exit: %s", strerror(errno));
     }
-    record_exit_event(s, status, reason);
+    if (strcmp(reason, "memory-budget") == 0) {
+        // The figures are the app's own; the heap it asked for is what it held plus the request,
+        // rounded up so that it reads as over the budget.
+        uint64_t wanted = stats.heap_in_use_bytes + stats.budget_request_bytes;
+        sim_device_log_os(device_log(s),
+                          "app killed: its heap would grow to %" PRIu64
+                          " KiB, over its memory budget of %" PRIu64 " KiB (%" PRIu64
+                          " KiB held, %" PRIu64 " bytes requested)",
+                          (wanted + 1023) / 1024, stats.budget_bytes / 1024,
+                          stats.heap_in_use_bytes / 1024, stats.budget_request_bytes);
+    }
+    record_exit_event(s, status, reason, &stats);
     s->last_exit = (struct sim_last_exit){
         .valid = true, .signaled = signaled, .code = code, .time_ms = record.time_ms};
     snprintf(s->last_exit.reason, sizeof(s->last_exit.reason), "%s", reason);

@@ -627,6 +627,11 @@ static bool eval_restarts(const struct scn_condition *c, const struct rn_device 
                text);
 }
 
+// The OS's description of an app killed for its memory budget (sim/os/app_stats.h).
+static bool is_budget_kill(const struct rn_report *rep) {
+    return strstr(rep->description, "; memory_budget_kib=") != NULL;
+}
+
 static bool report_matches(const struct scn_condition *c, const struct rn_report *rep) {
     const char *reason = c->exit.reason;
     if (reason == NULL) {
@@ -642,8 +647,13 @@ static bool report_matches(const struct scn_condition *c, const struct rn_report
             return false;
         }
     } else if (strcmp(reason, "killed-after-sigterm-timeout") == 0) {
-        // The OS reports these as crashes by SIGKILL (docs/device-os.md).
-        if (rep->kind != RN_REPORT_CRASH || rep->signal != 9) {
+        // The OS reports these as crashes by SIGKILL (docs/device-os.md); a memory-budget kill
+        // is one too, told apart by the budget the OS adds to its description.
+        if (rep->kind != RN_REPORT_CRASH || rep->signal != 9 || is_budget_kill(rep)) {
+            return false;
+        }
+    } else if (strcmp(reason, "memory-budget") == 0) {
+        if (rep->kind != RN_REPORT_CRASH || !is_budget_kill(rep)) {
             return false;
         }
     } else if (strcmp(reason, "crash-loop") == 0) {

@@ -348,7 +348,7 @@ static enum scn_result read_capability(struct scn_ctx *c, const struct scn_node 
 
 // The exits the OS files as failures (sim/os/supervisor.c); planned stops are not failures.
 static const char *const failure_reasons[] = {"exit", "crash", "killed-after-sigterm-timeout",
-                                              "crash-loop"};
+                                              "crash-loop", "memory-budget"};
 
 static enum scn_result read_reason(struct scn_ctx *c, const struct scn_node *n, void *base) {
     struct scn_condition *cond = base;
@@ -359,7 +359,8 @@ static enum scn_result read_reason(struct scn_ctx *c, const struct scn_node *n, 
         }
     }
     return scn_expected(
-        c, n, "reason to be one of exit, crash, killed-after-sigterm-timeout, crash-loop");
+        c, n,
+        "reason to be one of exit, crash, killed-after-sigterm-timeout, crash-loop, memory-budget");
 }
 
 static enum scn_result read_open(struct scn_ctx *c, const struct scn_node *n, void *base) {

@@ -24,8 +24,10 @@ hub() {
 
 # start_hub_device ARGS...: like start_device, with time for run to start the hub first.
 start_hub_device() {
+    # The probe's MQTT session links all of OpenSSL (device_app trims it to a TLS client), which
+    # takes its heap past the device's 256 KiB: the budget is not what this test is about.
     "$SPHERESIM" run "$@" --device-dir "$DEVICE_DIR" --hub local --hub-state-dir "$HUB_STATE" \
-        >>"$DEVICE_LOG" 2>&1 &
+        --memory-budget off >>"$DEVICE_LOG" 2>&1 &
     DEVICE_PID=$!
     for _ in $(seq 600); do
         if [ -S "$DEVICE_DIR/ctl.sock" ] && ctl status >/dev/null 2>&1; then

@@ -246,6 +246,36 @@ static void test_rn_cond_eval_failure_report_reasons_match_descriptions(void **s
     teardown_fixture(f);
 }
 
+// A SIGKILL crash as the OS files it, with or without the memory budget it went past.
+static void add_kill_report(struct fixture *f, int64_t t, bool over_budget) {
+    struct rn_report rep = {.t = t, .kind = RN_REPORT_CRASH, .signal = 9};
+    snprintf(rep.description, sizeof(rep.description),
+             "AppCrash (exit_status=9; signal_status=9; signal_code=2; component_id=c; "
+             "image_id=i%s)",
+             over_budget ? "; memory_budget_kib=256" : "");
+    assert_true(RN_PUSH(f->d->reports, f->d->report_count, f->d->report_cap, rep));
+}
+
+static void test_rn_cond_eval_failure_report_memory_budget_is_its_own_reason(void **state) {
+    (void)state;
+    struct fixture *f = setup_with("{failure_report: {reason: memory-budget, count: 1}}");
+    add_kill_report(f, 100, false);
+    assert_false(eval(f, 0, 1000));
+    add_kill_report(f, 200, true);
+    assert_true(eval(f, 0, 1000));
+    teardown_fixture(f);
+    // A budget kill is a SIGKILL, but not one after a SIGTERM timeout.
+    f = setup_with("{failure_report: {reason: killed-after-sigterm-timeout}}");
+    add_kill_report(f, 100, true);
+    assert_false(eval(f, 0, 1000));
+    teardown_fixture(f);
+    // It is still a crash by signal 9.
+    f = setup_with("{failure_report: {reason: crash, signal: SIGKILL}}");
+    add_kill_report(f, 100, true);
+    assert_true(eval(f, 0, 1000));
+    teardown_fixture(f);
+}
+
 static void add_denied(struct fixture *f, int64_t t, const char *capability) {
     struct rn_denied d = {.t = t};
     snprintf(d.capability, sizeof(d.capability), "%s", capability);
@@ -299,6 +329,7 @@ int main(void) {
         cmocka_unit_test(test_rn_cond_eval_led_blink_wrong_timing_fails),
         cmocka_unit_test(test_rn_cond_eval_restarts_counts_the_window_difference),
         cmocka_unit_test(test_rn_cond_eval_failure_report_reasons_match_descriptions),
+        cmocka_unit_test(test_rn_cond_eval_failure_report_memory_budget_is_its_own_reason),
         cmocka_unit_test(test_rn_cond_eval_denied_type_prefix_and_exact_value),
         cmocka_unit_test(test_rn_cond_eval_log_matches_in_window_incrementally),
     };

@@ -172,6 +172,12 @@ static void test_scn_parse_failure_report_condition_reason(void **state) {
     assert_int_equal(c->count.max, 1);
 }
 
+static void test_scn_parse_failure_report_condition_memory_budget(void **state) {
+    const struct scn_condition *c =
+        eventually("{failure_report: {reason: memory-budget}}", SCN_COND_FAILURE_REPORT);
+    assert_string_equal(c->exit.reason, "memory-budget");
+}
+
 static void test_scn_parse_log_condition_pattern(void **state) {
     const struct scn_condition *c =
         eventually("{log: {matches: \"reconnect(ed|ing)\"}}", SCN_COND_LOG);
@@ -286,6 +292,7 @@ int main(void) {
         T(test_scn_parse_app_exit_condition_signal),
         T(test_scn_parse_restarts_condition_count),
         T(test_scn_parse_failure_report_condition_reason),
+        T(test_scn_parse_failure_report_condition_memory_budget),
         T(test_scn_parse_log_condition_pattern),
         T(test_scn_parse_peak_memory_condition_budget),
         T(test_scn_parse_denied_condition_capability),

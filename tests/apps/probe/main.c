@@ -4,7 +4,7 @@
 // GPIO, a full storage, a reboot request, memory figures, the sample hardware's sensors). The
 // behaviour is picked by argv, which comes from the manifest's CmdArgs:
 //     --mode crash | exit | ignore-sigterm | graceful | gpio-denied | storage-counter |
-//            storage-fill | reboot | powerdown | memory | deviceauth | sensors
+//            storage-fill | reboot | powerdown | memory | memory-hog | deviceauth | sensors
 //     --code N   (exit)         --gpio N   (gpio-denied)
 //     --mode connect --target HOST:PORT (repeatable) [--unix PATH]: resolve and connect to each
 //     target in turn, send a line and log the echo (net_probe.c)
@@ -77,6 +77,7 @@ typedef enum {
     ProbeMode_Reboot,
     ProbeMode_PowerDown,
     ProbeMode_Memory,
+    ProbeMode_MemoryHog,
     ProbeMode_DeviceAuth,
     ProbeMode_Sensors,
     ProbeMode_Connect,
@@ -100,6 +101,7 @@ static const struct {
     {"reboot", ProbeMode_Reboot},
     {"powerdown", ProbeMode_PowerDown},
     {"memory", ProbeMode_Memory},
+    {"memory-hog", ProbeMode_MemoryHog},
     {"deviceauth", ProbeMode_DeviceAuth},
     {"sensors", ProbeMode_Sensors},
     {"connect", ProbeMode_Connect},
@@ -122,6 +124,13 @@ typedef struct {
 #define STORAGE_FILL_CHUNK_BYTES 1024
 
 #define MEMORY_PROBE_BYTES (64 * 1024)
+
+// memory-hog grows its heap by this much per step until the OS's memory budget kills it, and
+// stops at the cap if nothing does, so a missing budget shows up as "memory-hog capped" instead
+// of eating the host's memory.
+#define MEMORY_HOG_STEP_BYTES (16 * 1024)
+#define MEMORY_HOG_CAP_BYTES (1024 * 1024)
+#define MEMORY_HOG_MAX_STEPS (MEMORY_HOG_CAP_BYTES / MEMORY_HOG_STEP_BYTES)
 
 // The LSM6DS3 on the sample hardware: DocID026899, address 0x6A with SDO to ground; OUT_TEMP_L
 // (20h) and OUT_TEMP_H hold the temperature at 16 LSB/°C, 0 meaning 25 °C.
@@ -151,6 +160,7 @@ static int i2cFd = -1;
 static int adcFd = -1;
 static EventLoopTimer *sensorTimer = NULL;
 static unsigned char *memoryBuffer = NULL;
+static unsigned char *memoryHogSteps[MEMORY_HOG_MAX_STEPS];
 
 const char *ErrnoName(int err) {
     switch (err) {
@@ -401,6 +411,25 @@ static void RunMemory(void) {
     Log_Debug("PROBE memory total %zu user %zu peak %zu\n", total, user, peak);
 }
 
+// Each step is logged before it is taken, so the log shows how far the app got before it died.
+static void RunMemoryHog(void) {
+    size_t held = 0;
+    for (size_t step = 0; step < MEMORY_HOG_MAX_STEPS; step++) {
+        Log_Debug("PROBE memory-hog allocating %zu KiB more (holding %zu KiB)\n",
+                  (size_t)MEMORY_HOG_STEP_BYTES / 1024, held / 1024);
+        memoryHogSteps[step] = malloc(MEMORY_HOG_STEP_BYTES);
+        if (memoryHogSteps[step] == NULL) {
+            Log_Debug("PROBE memory-hog malloc-failed errno %s holding %zu KiB\n", ErrnoName(errno),
+                      held / 1024);
+            return;
+        }
+        memset(memoryHogSteps[step], 0x5A, MEMORY_HOG_STEP_BYTES);
+        held += MEMORY_HOG_STEP_BYTES;
+    }
+    Log_Debug("PROBE memory-hog capped at %zu KiB, peak %zu KiB\n", held / 1024,
+              Applications_GetPeakUserModeMemoryUsageInKB());
+}
+
 static void OpenSensors(void) {
     i2cFd = I2CMaster_Open(SAMPLE_LSM6DS3_I2C);
     Log_Debug("PROBE i2c-open %s errno %s\n", i2cFd == -1 ? "-1" : "ok",
@@ -583,6 +612,9 @@ static ExitCode InitPeripheralsAndHandlers(void) {
         case ProbeMode_Memory:
             RunMemory();
             break;
+        case ProbeMode_MemoryHog:
+            RunMemoryHog();
+            break;
         case ProbeMode_DeviceAuth:
             ReportDeviceAuth();
             break;
@@ -654,6 +686,9 @@ static void ClosePeripheralsAndHandlers(void) {
         close(adcFd);
     }
     free(memoryBuffer);
+    for (size_t step = 0; step < MEMORY_HOG_MAX_STEPS; step++) {
+        free(memoryHogSteps[step]);
+    }
 }
 
 int main(int argc, char *argv[]) {
