@@ -18,6 +18,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "heap_accounting.h"
+
 enum {
     // Events taken from the kernel per epoll_wait; more stay queued for the next call.
     MAX_BATCH = 32,
@@ -222,6 +224,7 @@ EventLoop_Run_Result EventLoop_Run(EventLoop *el, int duration_in_milliseconds,
         return EventLoop_Run_Failed;
     }
     el->running = true;
+    halstub_heap_publish();
 
     const bool poll_only = duration_in_milliseconds == 0;
     const bool one_event = poll_only || process_one_event;

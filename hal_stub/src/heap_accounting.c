@@ -53,6 +53,11 @@ size_t halstub_heap_peak_bytes(void) {
     return now > seen ? now : seen;
 }
 
+void halstub_heap_publish(void) {
+    size_t peak = halstub_heap_peak_bytes();
+    halstub_app_stats_publish(halstub_heap_in_use_bytes(), peak);
+}
+
 #else
 
 extern void *__libc_malloc(size_t size);
@@ -195,6 +200,10 @@ size_t halstub_heap_in_use_bytes(void) {
 size_t halstub_heap_peak_bytes(void) {
     int64_t seen = atomic_load(&peak);
     return seen > 0 ? (size_t)seen : 0;
+}
+
+void halstub_heap_publish(void) {
+    // account() publishes at every allocation.
 }
 
 #endif

@@ -728,8 +728,7 @@ static bool eval_peak_memory(const struct scn_condition *c, const struct rn_devi
     }
     uint64_t budget_kb = c->memory_under_bytes / 1024;
     return say(detail, size, peak < budget_kb,
-               "peak anonymous memory of the app %" PRIu64 " KiB, budget %" PRIu64 " KiB", peak,
-               budget_kb);
+               "peak memory of the app %" PRIu64 " KiB, budget %" PRIu64 " KiB", peak, budget_kb);
 }
 
 static bool capability_matches(const char *want, const char *got) {

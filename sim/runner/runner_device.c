@@ -467,24 +467,6 @@ static uint64_t count_connections(pid_t pid) {
     return open_count;
 }
 
-// The app's anonymous resident memory (its heap, stacks and libraries' written data), in KiB.
-static uint64_t app_memory_kb(pid_t pid) {
-    char path[64];
-    snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-    FILE *f = fopen(path, "re");
-    char row[256];
-    uint64_t kb = 0;
-    while (f != NULL && fgets(row, sizeof(row), f) != NULL) {
-        if (sscanf(row, "RssAnon: %" SCNu64, &kb) == 1) {
-            break;
-        }
-    }
-    if (f != NULL) {
-        fclose(f);
-    }
-    return kb;
-}
-
 static void note_gpio(struct rn_runner *r, struct rn_device *d, int gpio, bool lit, int64_t t) {
     if (gpio < 0 || gpio >= RN_MAX_GPIO || (d->gpio_known[gpio] && d->gpio_lit[gpio] == lit)) {
         return;
@@ -543,11 +525,16 @@ static void apply_status(struct rn_runner *r, struct rn_device *d, const cJSON *
     }
     if (d->app_pid > 0) {
         d->open_connections = count_connections(d->app_pid);
-        uint64_t kb = app_memory_kb(d->app_pid);
-        if (kb > d->peak_memory_kb) {
-            d->peak_memory_kb = kb;
+        // The peak the app's own Applications_GetPeakUserModeMemoryUsageInKB reports; none
+        // before the app has shown the OS any figures.
+        const cJSON *heap_peak = cJSON_GetObjectItemCaseSensitive(app, "heap_peak_bytes");
+        if (cJSON_IsNumber(heap_peak)) {
+            uint64_t kb = (uint64_t)heap_peak->valuedouble / 1024;
+            if (kb > d->peak_memory_kb) {
+                d->peak_memory_kb = kb;
+            }
+            add_sample(&d->memory_samples, &d->memory_sample_count, &d->memory_sample_cap, t, kb);
         }
-        add_sample(&d->memory_samples, &d->memory_sample_count, &d->memory_sample_cap, t, kb);
     } else {
         d->open_connections = 0;
     }
