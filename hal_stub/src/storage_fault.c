@@ -65,7 +65,7 @@ static enum devbus_storage_fault fault_for(int fd) {
 }
 
 // Fails a read or sync: only EIO does.
-static bool fail_read(int fd) {
+bool halstub_storage_fault_fails_read(int fd) {
     if (fault_for(fd) == DEVBUS_STORAGE_EIO) {
         errno = EIO;
         return true;
@@ -75,7 +75,7 @@ static bool fail_read(int fd) {
 
 // Fails a write: ENOSPC when full, EIO when failing. A zero-length write changes nothing and
 // is left alone, as a full file system leaves it.
-static bool fail_write(int fd, size_t length) {
+bool halstub_storage_fault_fails_write(int fd, size_t length) {
     enum devbus_storage_fault fault = length > 0 ? fault_for(fd) : DEVBUS_STORAGE_OK;
     if (fault == DEVBUS_STORAGE_OK) {
         return false;
@@ -122,42 +122,42 @@ typedef int (*fd_fn)(int);
 typedef int (*truncate_fn)(int, off_t);
 
 ssize_t pread(int fd, void *buf, size_t count, off_t offset) {
-    if (fail_read(fd)) {
+    if (halstub_storage_fault_fails_read(fd)) {
         return -1;
     }
     CALL_NEXT(pread_fn, pread, SYS_pread64, fd, buf, count, offset);
 }
 
 ssize_t pread64(int fd, void *buf, size_t count, off64_t offset) {
-    if (fail_read(fd)) {
+    if (halstub_storage_fault_fails_read(fd)) {
         return -1;
     }
     CALL_NEXT(pread_fn, pread64, SYS_pread64, fd, buf, count, offset);
 }
 
 ssize_t pwrite(int fd, const void *buf, size_t count, off_t offset) {
-    if (fail_write(fd, count)) {
+    if (halstub_storage_fault_fails_write(fd, count)) {
         return -1;
     }
     CALL_NEXT(pwrite_fn, pwrite, SYS_pwrite64, fd, buf, count, offset);
 }
 
 ssize_t pwrite64(int fd, const void *buf, size_t count, off64_t offset) {
-    if (fail_write(fd, count)) {
+    if (halstub_storage_fault_fails_write(fd, count)) {
         return -1;
     }
     CALL_NEXT(pwrite_fn, pwrite64, SYS_pwrite64, fd, buf, count, offset);
 }
 
 ssize_t readv(int fd, const struct iovec *iov, int iovcnt) {
-    if (fail_read(fd)) {
+    if (halstub_storage_fault_fails_read(fd)) {
         return -1;
     }
     CALL_NEXT(readv_fn, readv, SYS_readv, fd, iov, iovcnt);
 }
 
 ssize_t writev(int fd, const struct iovec *iov, int iovcnt) {
-    if (fail_write(fd, iov_length(iov, iovcnt))) {
+    if (halstub_storage_fault_fails_write(fd, iov_length(iov, iovcnt))) {
         return -1;
     }
     CALL_NEXT(readv_fn, writev, SYS_writev, fd, iov, iovcnt);
@@ -165,14 +165,14 @@ ssize_t writev(int fd, const struct iovec *iov, int iovcnt) {
 
 // A full flash still syncs (nothing new reached it); a failing one does not.
 int fsync(int fd) {
-    if (fail_read(fd)) {
+    if (halstub_storage_fault_fails_read(fd)) {
         return -1;
     }
     CALL_NEXT(fd_fn, fsync, SYS_fsync, fd);
 }
 
 int fdatasync(int fd) {
-    if (fail_read(fd)) {
+    if (halstub_storage_fault_fails_read(fd)) {
         return -1;
     }
     CALL_NEXT(fd_fn, fdatasync, SYS_fdatasync, fd);

@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <libgen.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -419,6 +420,25 @@ static void read_output(struct rn_runner *r, struct rn_device *d) {
 
 // Open TCP connections of the app: its socket inodes found in the established rows of the
 // kernel's TCP tables (the device bus and peripheral channels are Unix sockets, not counted).
+// True once pid runs a program other than the device process's: between fork and exec the app's
+// process is still a copy of the OS, holding the OS's own sockets (the update agent's, the
+// proxy's), which are not the app's connections.
+static bool runs_own_program(pid_t pid, pid_t device_pid) {
+    char path[64];
+    char app_exe[PATH_MAX];
+    char device_exe[PATH_MAX];
+    snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
+    ssize_t a = readlink(path, app_exe, sizeof(app_exe) - 1);
+    snprintf(path, sizeof(path), "/proc/%d/exe", (int)device_pid);
+    ssize_t b = readlink(path, device_exe, sizeof(device_exe) - 1);
+    if (a <= 0 || b <= 0) {
+        return a > 0;
+    }
+    app_exe[a] = '\0';
+    device_exe[b] = '\0';
+    return strcmp(app_exe, device_exe) != 0;
+}
+
 static uint64_t count_connections(pid_t pid) {
     char path[64];
     snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
@@ -465,6 +485,10 @@ static uint64_t count_connections(pid_t pid) {
         }
     }
     return open_count;
+}
+
+uint64_t rn_app_open_connections(pid_t app_pid, pid_t device_pid) {
+    return runs_own_program(app_pid, device_pid) ? count_connections(app_pid) : 0;
 }
 
 static void note_gpio(struct rn_runner *r, struct rn_device *d, int gpio, bool lit, int64_t t) {
@@ -524,7 +548,7 @@ static void apply_status(struct rn_runner *r, struct rn_device *d, const cJSON *
         d->temperature_c = temp->valuedouble;
     }
     if (d->app_pid > 0) {
-        d->open_connections = count_connections(d->app_pid);
+        d->open_connections = rn_app_open_connections(d->app_pid, d->pid);
         // The peak the app's own Applications_GetPeakUserModeMemoryUsageInKB reports; none
         // before the app has shown the OS any figures.
         const cJSON *heap_peak = cJSON_GetObjectItemCaseSensitive(app, "heap_peak_bytes");

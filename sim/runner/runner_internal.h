@@ -402,6 +402,11 @@ int rn_update_action(struct rn_runner *r, size_t step);
 // Returns a name from sim_update_crash_steps.
 const char *rn_power_cut_step(double progress);
 
+// The app's established TCP connections: its socket descriptors found in the kernel's TCP
+// tables. 0 while app_pid still runs the device process's program (between fork and exec it
+// holds the OS's sockets, not its own).
+uint64_t rn_app_open_connections(pid_t app_pid, pid_t device_pid);
+
 // ---- runner_cond.c ----
 
 // Evaluates cond for device over the window [from, to]. Returns true when it holds; detail

@@ -99,6 +99,27 @@ static void test_storage_full_fails_writes_with_enospc_reads_work(void **state) 
     close(fd);
 }
 
+// An app may use the file position: read() and write() fail like their positioned forms.
+static void test_storage_faults_cover_read_and_write(void **state) {
+    int fd = Storage_OpenMutableFile();
+    assert_true(fd >= 0);
+    assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+    set_storage_fault(DEVBUS_STORAGE_FULL);
+    errno = 0;
+    assert_int_equal(write(fd, "abc", 3), -1);
+    assert_int_equal(errno, ENOSPC);
+    char buf[4];
+    assert_int_equal(read(fd, buf, 1), 1);
+    set_storage_fault(DEVBUS_STORAGE_EIO);
+    errno = 0;
+    assert_int_equal(read(fd, buf, 1), -1);
+    assert_int_equal(errno, EIO);
+    set_storage_fault(DEVBUS_STORAGE_OK);
+    assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+    assert_int_equal(write(fd, "abc", 3), 3);
+    close(fd);
+}
+
 static void test_storage_eio_fails_reads_writes_and_syncs(void **state) {
     int fd = Storage_OpenMutableFile();
     assert_true(fd >= 0);
@@ -125,6 +146,7 @@ int main(void) {
         cmocka_unit_test(test_getaddrinfo_dns_fault_fails_with_eai_again),
         cmocka_unit_test(test_storage_full_fails_writes_with_enospc_reads_work),
         cmocka_unit_test(test_storage_eio_fails_reads_writes_and_syncs),
+        cmocka_unit_test(test_storage_faults_cover_read_and_write),
     };
     return cmocka_run_group_tests(tests, group_set_up, group_tear_down);
 }
