@@ -127,8 +127,11 @@ static int HandleSetLed(const char *payload, size_t length, MethodHandlers_Actio
     return status;
 }
 
-static int HandleReboot(const char *payload, size_t length, MethodHandlers_Action *action,
-                        char *response, size_t responseSize, size_t *outResponseLength) {
+// A method whose payload is {"<field>": whole seconds from 0 to max}, answered with
+// {"<replyField>": seconds}. Returns the status; *outSeconds is set only for 200.
+static int HandleSecondsMethod(const char *payload, size_t length, const char *field, uint32_t max,
+                               const char *rangeError, const char *replyField, uint32_t *outSeconds,
+                               char *response, size_t responseSize, size_t *outResponseLength) {
     int status = 500;
     cJSON *root =
         ParseObjectPayload(payload, length, &status, response, responseSize, outResponseLength);
@@ -136,59 +139,53 @@ static int HandleReboot(const char *payload, size_t length, MethodHandlers_Actio
         return status;
     }
 
-    const cJSON *delay = cJSON_GetObjectItemCaseSensitive(root, "delaySeconds");
-    double value = cJSON_IsNumber(delay) ? delay->valuedouble : -1.0;
+    const cJSON *seconds = cJSON_GetObjectItemCaseSensitive(root, field);
+    double value = cJSON_IsNumber(seconds) ? seconds->valuedouble : -1.0;
     // The range check also rejects NaN and makes the conversion below defined.
-    if (!(value >= 0.0 && value <= METHOD_HANDLERS_MAX_REBOOT_DELAY_SECONDS) ||
-        (double)(uint32_t)value != value) {
-        status = ErrorReply(400, "'delaySeconds' must be an integer from 0 to 3600", "field",
-                            "delaySeconds", response, responseSize, outResponseLength);
+    if (!(value >= 0.0 && value <= (double)max) || (double)(uint32_t)value != value) {
+        status =
+            ErrorReply(400, rangeError, "field", field, response, responseSize, outResponseLength);
     } else {
         cJSON *body = cJSON_CreateObject();
-        if (body != NULL && cJSON_AddNumberToObject(body, "rebootInSeconds", value) == NULL) {
+        if (body != NULL && cJSON_AddNumberToObject(body, replyField, value) == NULL) {
             cJSON_Delete(body);
             body = NULL;
         }
         status = Reply(200, body, response, responseSize, outResponseLength);
         if (status == 200) {
-            action->type = MethodHandlers_ActionType_Reboot;
-            action->rebootDelaySeconds = (uint32_t)value;
+            *outSeconds = (uint32_t)value;
         }
     }
     cJSON_Delete(root);
     return status;
 }
 
+static int HandleReboot(const char *payload, size_t length, MethodHandlers_Action *action,
+                        char *response, size_t responseSize, size_t *outResponseLength) {
+    uint32_t seconds = 0;
+    int status = HandleSecondsMethod(
+        payload, length, "delaySeconds", METHOD_HANDLERS_MAX_REBOOT_DELAY_SECONDS,
+        "'delaySeconds' must be an integer from 0 to 3600", "rebootInSeconds", &seconds, response,
+        responseSize, outResponseLength);
+    if (status == 200) {
+        action->type = MethodHandlers_ActionType_Reboot;
+        action->rebootDelaySeconds = seconds;
+    }
+    return status;
+}
+
 // {"durationSeconds": 0..86400}: the same rules as reboot's delay, a wider range.
 static int HandleMaintenance(const char *payload, size_t length, MethodHandlers_Action *action,
                              char *response, size_t responseSize, size_t *outResponseLength) {
-    int status = 500;
-    cJSON *root =
-        ParseObjectPayload(payload, length, &status, response, responseSize, outResponseLength);
-    if (root == NULL) {
-        return status;
+    uint32_t seconds = 0;
+    int status = HandleSecondsMethod(
+        payload, length, "durationSeconds", METHOD_HANDLERS_MAX_MAINTENANCE_SECONDS,
+        "'durationSeconds' must be an integer from 0 to 86400", "maintenanceSeconds", &seconds,
+        response, responseSize, outResponseLength);
+    if (status == 200) {
+        action->type = MethodHandlers_ActionType_Maintenance;
+        action->maintenanceSeconds = seconds;
     }
-
-    const cJSON *duration = cJSON_GetObjectItemCaseSensitive(root, "durationSeconds");
-    double value = cJSON_IsNumber(duration) ? duration->valuedouble : -1.0;
-    // The range check also rejects NaN and makes the conversion below defined.
-    if (!(value >= 0.0 && value <= METHOD_HANDLERS_MAX_MAINTENANCE_SECONDS) ||
-        (double)(uint32_t)value != value) {
-        status = ErrorReply(400, "'durationSeconds' must be an integer from 0 to 86400", "field",
-                            "durationSeconds", response, responseSize, outResponseLength);
-    } else {
-        cJSON *body = cJSON_CreateObject();
-        if (body != NULL && cJSON_AddNumberToObject(body, "maintenanceSeconds", value) == NULL) {
-            cJSON_Delete(body);
-            body = NULL;
-        }
-        status = Reply(200, body, response, responseSize, outResponseLength);
-        if (status == 200) {
-            action->type = MethodHandlers_ActionType_Maintenance;
-            action->maintenanceSeconds = (uint32_t)value;
-        }
-    }
-    cJSON_Delete(root);
     return status;
 }
 

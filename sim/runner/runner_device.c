@@ -566,20 +566,29 @@ static void apply_status(struct rn_runner *r, struct rn_device *d, const cJSON *
                d->open_connections);
 }
 
+// The number after key in a report description ("exit_code=", "signal_status="), 0 if absent
+// or out of range.
+static int field_number(const char *description, const char *key) {
+    const char *at = strstr(description, key);
+    if (at == NULL) {
+        return 0;
+    }
+    long value = strtol(at + strlen(key), NULL, 10);
+    return value >= 0 && value <= 255 ? (int)value : 0;
+}
+
 static enum rn_report_kind report_kind(const char *description, int *code, int *signal) {
     *code = 0;
     *signal = 0;
     if (strncmp(description, "AppExit ", 8) == 0) {
-        const char *at = strstr(description, "exit_code=");
-        *code = at != NULL ? atoi(at + 10) : 0;
+        *code = field_number(description, "exit_code=");
         return RN_REPORT_EXIT;
     }
     if (strncmp(description, "AppCrashLoop ", 13) == 0) {
         return RN_REPORT_CRASH_LOOP;
     }
     if (strncmp(description, "AppCrash ", 9) == 0) {
-        const char *at = strstr(description, "signal_status=");
-        *signal = at != NULL ? atoi(at + 14) : 0;
+        *signal = field_number(description, "signal_status=");
         return RN_REPORT_CRASH;
     }
     return RN_REPORT_OTHER;
