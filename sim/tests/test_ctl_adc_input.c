@@ -9,6 +9,7 @@
 
 #include <cmocka.h>
 
+#include "ctl_parse_assert.h"
 #include "os/ctl_commands.h"
 
 static void test_potentiometer_volts_alone_sets_no_noise(void **state) {
@@ -46,29 +47,19 @@ static void test_adc_channel_volts_and_noise_together(void **state) {
     assert_true(request.adc_noise.sigma == 0);
 }
 
-static void expect_error(const char *line, const char *expected) {
-    struct sim_ctl_request request;
-    const char *error = NULL;
-    assert_int_equal(sim_ctl_parse(line, &request, &error), -1);
-    assert_non_null(error);
-    if (strstr(error, expected) == NULL) {
-        fail_msg("%s: got \"%s\", expected it to mention \"%s\"", line, error, expected);
-    }
-}
-
 static void test_bad_fields_are_named(void **state) {
-    expect_error("{\"cmd\":\"potentiometer\"}", "potentiometer: \"volts\" must be a number");
-    expect_error("{\"cmd\":\"potentiometer\",\"volts\":\"1\"}", "\"volts\" must be a number");
-    expect_error("{\"cmd\":\"potentiometer\",\"noise\":-1}",
-                 "potentiometer: \"noise\" must be a standard deviation in V");
-    expect_error("{\"cmd\":\"potentiometer\",\"noise\":1e999}", "\"noise\" must be");
-    expect_error("{\"cmd\":\"potentiometer\",\"volts\":1,\"seed\":3}",
-                 "potentiometer: \"seed\" only goes with \"noise\"");
-    expect_error("{\"cmd\":\"adc\",\"channel\":1,\"noise\":0.1,\"seed\":1.5}",
-                 "adc: \"seed\" must be a whole number");
-    expect_error("{\"cmd\":\"adc\",\"channel\":9,\"volts\":1}", "adc: \"channel\"");
-    expect_error("{\"cmd\":\"sensor\",\"sensor\":\"temperature\",\"noise\":-2}",
-                 "sensor: \"noise\" must be a standard deviation in °C");
+    assert_ctl_error("{\"cmd\":\"potentiometer\"}", "potentiometer: \"volts\" must be a number");
+    assert_ctl_error("{\"cmd\":\"potentiometer\",\"volts\":\"1\"}", "\"volts\" must be a number");
+    assert_ctl_error("{\"cmd\":\"potentiometer\",\"noise\":-1}",
+                     "potentiometer: \"noise\" must be a standard deviation in V");
+    assert_ctl_error("{\"cmd\":\"potentiometer\",\"noise\":1e999}", "\"noise\" must be");
+    assert_ctl_error("{\"cmd\":\"potentiometer\",\"volts\":1,\"seed\":3}",
+                     "potentiometer: \"seed\" only goes with \"noise\"");
+    assert_ctl_error("{\"cmd\":\"adc\",\"channel\":1,\"noise\":0.1,\"seed\":1.5}",
+                     "adc: \"seed\" must be a whole number");
+    assert_ctl_error("{\"cmd\":\"adc\",\"channel\":9,\"volts\":1}", "adc: \"channel\"");
+    assert_ctl_error("{\"cmd\":\"sensor\",\"sensor\":\"temperature\",\"noise\":-2}",
+                     "sensor: \"noise\" must be a standard deviation in °C");
 }
 
 int main(void) {

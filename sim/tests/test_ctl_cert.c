@@ -11,17 +11,8 @@
 #include <cmocka.h>
 
 #include "os/ctl_cert.h"
+#include "ctl_parse_assert.h"
 #include "os/ctl_commands.h"
-
-static void assert_error(const char *line, const char *expected) {
-    struct sim_ctl_request request;
-    const char *error = NULL;
-    assert_int_equal(sim_ctl_parse(line, &request, &error), -1);
-    assert_non_null(error);
-    if (strstr(error, expected) == NULL) {
-        fail_msg("error '%s' does not contain '%s'", error, expected);
-    }
-}
 
 static void test_sim_ctl_parse_cert_rotate_without_validity_means_default(void **state) {
     (void)state;
@@ -50,16 +41,16 @@ static void test_sim_ctl_parse_cert_rotate_bounds_are_accepted(void **state) {
 
 static void test_sim_ctl_parse_cert_bad_fields_name_them(void **state) {
     (void)state;
-    assert_error("{\"cmd\":\"cert\"}", "cert: \"action\" must be rotate");
-    assert_error("{\"cmd\":\"cert\",\"action\":\"renew\"}", "cert: \"action\" must be rotate");
-    assert_error("{\"cmd\":\"cert\",\"action\":7}", "cert: \"action\"");
+    assert_ctl_error("{\"cmd\":\"cert\"}", "cert: \"action\" must be rotate");
+    assert_ctl_error("{\"cmd\":\"cert\",\"action\":\"renew\"}", "cert: \"action\" must be rotate");
+    assert_ctl_error("{\"cmd\":\"cert\",\"action\":7}", "cert: \"action\"");
     const char *const bad[] = {"59999",  "31536000001", "-60000", "60000.5",
                                "\"2m\"", "null",        "1e999",  "true"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         char line[128];
         snprintf(line, sizeof(line), "{\"cmd\":\"cert\",\"action\":\"rotate\",\"validity_ms\":%s}",
                  bad[i]);
-        assert_error(line, "cert rotate: \"validity_ms\" must be a whole number");
+        assert_ctl_error(line, "cert rotate: \"validity_ms\" must be a whole number");
     }
 }
 

@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include "ctl_parse_assert.h"
 #include "os/ctl_commands.h"
 
 static void test_sim_ctl_parse_clock_without_action_is_status(void **state) {
@@ -47,43 +48,32 @@ static void test_sim_ctl_parse_clock_valid_actions_fill_request(void **state) {
     assert_true(request.clock_rate == 0.5);
 }
 
-static void assert_error(const char *line, const char *expected) {
-    struct sim_ctl_request request;
-    const char *error = NULL;
-    assert_int_equal(sim_ctl_parse(line, &request, &error), -1);
-    assert_non_null(error);
-    if (strstr(error, expected) == NULL) {
-        fail_msg("error '%s' does not contain '%s'", error, expected);
-    }
-    assert_null(strchr(error, '\n'));
-}
-
 static void test_sim_ctl_parse_clock_bad_values_name_them(void **state) {
-    assert_error("{\"cmd\":\"clock\",\"action\":\"jump\",\"by\":\"+2x\"}",
-                 "clock jump: '+2x' is not a duration");
-    assert_error("{\"cmd\":\"clock\",\"action\":\"jump\",\"by\":\"36526d\"}",
-                 "clock jump: '36526d' is longer than 100 years");
-    assert_error("{\"cmd\":\"clock\",\"action\":\"set\",\"time\":\"2030-02-30T00:00:00Z\"}",
-                 "clock set: '2030-02-30T00:00:00Z' is not a date and time from 1970 to 2199");
-    assert_error("{\"cmd\":\"clock\",\"action\":\"set\",\"time\":\"tomorrow\"}",
-                 "clock set: 'tomorrow' is not a UTC time");
-    assert_error("{\"cmd\":\"clock\",\"action\":\"rate\",\"rate\":\"fast\"}",
-                 "clock rate: 'fast' is not a number");
-    assert_error("{\"cmd\":\"clock\",\"action\":\"rate\",\"rate\":0}",
-                 "clock rate: '0' is outside 0.001 to 1000000");
-    assert_error("{\"cmd\":\"clock\",\"action\":\"rate\",\"rate\":\"2000000\"}",
-                 "clock rate: '2000000' is outside");
+    assert_ctl_error("{\"cmd\":\"clock\",\"action\":\"jump\",\"by\":\"+2x\"}",
+                     "clock jump: '+2x' is not a duration");
+    assert_ctl_error("{\"cmd\":\"clock\",\"action\":\"jump\",\"by\":\"36526d\"}",
+                     "clock jump: '36526d' is longer than 100 years");
+    assert_ctl_error("{\"cmd\":\"clock\",\"action\":\"set\",\"time\":\"2030-02-30T00:00:00Z\"}",
+                     "clock set: '2030-02-30T00:00:00Z' is not a date and time from 1970 to 2199");
+    assert_ctl_error("{\"cmd\":\"clock\",\"action\":\"set\",\"time\":\"tomorrow\"}",
+                     "clock set: 'tomorrow' is not a UTC time");
+    assert_ctl_error("{\"cmd\":\"clock\",\"action\":\"rate\",\"rate\":\"fast\"}",
+                     "clock rate: 'fast' is not a number");
+    assert_ctl_error("{\"cmd\":\"clock\",\"action\":\"rate\",\"rate\":0}",
+                     "clock rate: '0' is outside 0.001 to 1000000");
+    assert_ctl_error("{\"cmd\":\"clock\",\"action\":\"rate\",\"rate\":\"2000000\"}",
+                     "clock rate: '2000000' is outside");
 }
 
 static void test_sim_ctl_parse_clock_missing_or_mistyped_fields_fail(void **state) {
-    assert_error("{\"cmd\":\"clock\",\"action\":\"rewind\"}",
-                 "clock: \"action\" must be status, jump, set or rate");
-    assert_error("{\"cmd\":\"clock\",\"action\":7}", "clock: \"action\" must be");
-    assert_error("{\"cmd\":\"clock\",\"action\":\"jump\"}", "clock jump: \"by\" must be");
-    assert_error("{\"cmd\":\"clock\",\"action\":\"jump\",\"by\":7200}",
-                 "clock jump: \"by\" must be");
-    assert_error("{\"cmd\":\"clock\",\"action\":\"set\"}", "clock set: \"time\" must be");
-    assert_error("{\"cmd\":\"clock\",\"action\":\"rate\"}", "clock rate: \"rate\" must be");
+    assert_ctl_error("{\"cmd\":\"clock\",\"action\":\"rewind\"}",
+                     "clock: \"action\" must be status, jump, set or rate");
+    assert_ctl_error("{\"cmd\":\"clock\",\"action\":7}", "clock: \"action\" must be");
+    assert_ctl_error("{\"cmd\":\"clock\",\"action\":\"jump\"}", "clock jump: \"by\" must be");
+    assert_ctl_error("{\"cmd\":\"clock\",\"action\":\"jump\",\"by\":7200}",
+                     "clock jump: \"by\" must be");
+    assert_ctl_error("{\"cmd\":\"clock\",\"action\":\"set\"}", "clock set: \"time\" must be");
+    assert_ctl_error("{\"cmd\":\"clock\",\"action\":\"rate\"}", "clock rate: \"rate\" must be");
 }
 
 static void test_sim_ctl_parse_clock_hostile_value_is_quoted_short_and_on_one_line(void **state) {

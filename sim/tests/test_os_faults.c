@@ -11,19 +11,9 @@
 #include <cmocka.h>
 
 #include "devbus.h"
+#include "ctl_parse_assert.h"
 #include "os/ctl_commands.h"
 #include "os/dns_fault.h"
-
-static void assert_error(const char *line, const char *expected) {
-    struct sim_ctl_request request;
-    const char *error = NULL;
-    assert_int_equal(sim_ctl_parse(line, &request, &error), -1);
-    assert_non_null(error);
-    if (strstr(error, expected) == NULL) {
-        fail_msg("error '%s' does not contain '%s'", error, expected);
-    }
-    assert_null(strchr(error, '\n'));
-}
 
 static void test_sim_ctl_parse_dns_valid_requests_fill_request(void **state) {
     struct sim_ctl_request request;
@@ -42,18 +32,18 @@ static void test_sim_ctl_parse_dns_valid_requests_fill_request(void **state) {
 }
 
 static void test_sim_ctl_parse_dns_bad_fields_name_them(void **state) {
-    assert_error("{\"cmd\":\"dns\"}", "dns: \"state\" must be fail or ok");
-    assert_error("{\"cmd\":\"dns\",\"state\":\"down\"}", "dns: \"state\"");
-    assert_error("{\"cmd\":\"dns\",\"state\":\"ok\",\"host\":\"a.b\"}", "goes with");
-    assert_error("{\"cmd\":\"dns\",\"state\":\"fail\",\"host\":\"a b\"}", "dns: \"host\"");
-    assert_error("{\"cmd\":\"dns\",\"state\":\"fail\",\"host\":\"\"}", "dns: \"host\"");
-    assert_error("{\"cmd\":\"dns\",\"state\":\"fail\",\"host\":7}", "dns: \"host\"");
+    assert_ctl_error("{\"cmd\":\"dns\"}", "dns: \"state\" must be fail or ok");
+    assert_ctl_error("{\"cmd\":\"dns\",\"state\":\"down\"}", "dns: \"state\"");
+    assert_ctl_error("{\"cmd\":\"dns\",\"state\":\"ok\",\"host\":\"a.b\"}", "goes with");
+    assert_ctl_error("{\"cmd\":\"dns\",\"state\":\"fail\",\"host\":\"a b\"}", "dns: \"host\"");
+    assert_ctl_error("{\"cmd\":\"dns\",\"state\":\"fail\",\"host\":\"\"}", "dns: \"host\"");
+    assert_ctl_error("{\"cmd\":\"dns\",\"state\":\"fail\",\"host\":7}", "dns: \"host\"");
     char line[400];
     char long_name[300];
     memset(long_name, 'a', sizeof(long_name) - 1);
     long_name[sizeof(long_name) - 1] = '\0';
     snprintf(line, sizeof(line), "{\"cmd\":\"dns\",\"state\":\"fail\",\"host\":\"%s\"}", long_name);
-    assert_error(line, "at most 253");
+    assert_ctl_error(line, "at most 253");
 }
 
 static void test_sim_ctl_parse_time_sync_states_fill_request(void **state) {
@@ -66,9 +56,9 @@ static void test_sim_ctl_parse_time_sync_states_fill_request(void **state) {
     assert_int_equal(
         sim_ctl_parse("{\"cmd\":\"time-sync\",\"state\":\"synced\"}", &request, &error), 0);
     assert_true(request.time_server_answers);
-    assert_error("{\"cmd\":\"time-sync\",\"state\":\"lost\"}",
-                 "time-sync: \"state\" must be synced or unsynced");
-    assert_error("{\"cmd\":\"time-sync\"}", "time-sync: \"state\"");
+    assert_ctl_error("{\"cmd\":\"time-sync\",\"state\":\"lost\"}",
+                     "time-sync: \"state\" must be synced or unsynced");
+    assert_ctl_error("{\"cmd\":\"time-sync\"}", "time-sync: \"state\"");
 }
 
 static void test_sim_ctl_parse_storage_states_fill_request(void **state) {
@@ -82,9 +72,9 @@ static void test_sim_ctl_parse_storage_states_fill_request(void **state) {
     assert_int_equal(request.storage_fault, DEVBUS_STORAGE_EIO);
     assert_int_equal(sim_ctl_parse("{\"cmd\":\"storage\",\"state\":\"ok\"}", &request, &error), 0);
     assert_int_equal(request.storage_fault, DEVBUS_STORAGE_OK);
-    assert_error("{\"cmd\":\"storage\",\"state\":\"heal\"}",
-                 "storage: \"state\" must be full, eio or ok");
-    assert_error("{\"cmd\":\"storage\",\"state\":1}", "storage: \"state\"");
+    assert_ctl_error("{\"cmd\":\"storage\",\"state\":\"heal\"}",
+                     "storage: \"state\" must be full, eio or ok");
+    assert_ctl_error("{\"cmd\":\"storage\",\"state\":1}", "storage: \"state\"");
 }
 
 static void test_sim_ctl_parse_memory_limit_or_ok_fills_request(void **state) {
@@ -102,14 +92,14 @@ static void test_sim_ctl_parse_memory_limit_or_ok_fills_request(void **state) {
 
 static void test_sim_ctl_parse_memory_bad_fields_name_them(void **state) {
     const char *expected = "memory: expected \"limit\" (a whole number of bytes, 1 to 1073741824)";
-    assert_error("{\"cmd\":\"memory\"}", expected);
-    assert_error("{\"cmd\":\"memory\",\"limit\":0}", expected);
-    assert_error("{\"cmd\":\"memory\",\"limit\":-5}", expected);
-    assert_error("{\"cmd\":\"memory\",\"limit\":1.5}", expected);
-    assert_error("{\"cmd\":\"memory\",\"limit\":1073741825}", expected);
-    assert_error("{\"cmd\":\"memory\",\"limit\":\"128KiB\"}", expected);
-    assert_error("{\"cmd\":\"memory\",\"state\":\"full\"}", expected);
-    assert_error("{\"cmd\":\"memory\",\"limit\":100,\"state\":\"ok\"}", expected);
+    assert_ctl_error("{\"cmd\":\"memory\"}", expected);
+    assert_ctl_error("{\"cmd\":\"memory\",\"limit\":0}", expected);
+    assert_ctl_error("{\"cmd\":\"memory\",\"limit\":-5}", expected);
+    assert_ctl_error("{\"cmd\":\"memory\",\"limit\":1.5}", expected);
+    assert_ctl_error("{\"cmd\":\"memory\",\"limit\":1073741825}", expected);
+    assert_ctl_error("{\"cmd\":\"memory\",\"limit\":\"128KiB\"}", expected);
+    assert_ctl_error("{\"cmd\":\"memory\",\"state\":\"full\"}", expected);
+    assert_ctl_error("{\"cmd\":\"memory\",\"limit\":100,\"state\":\"ok\"}", expected);
 }
 
 static void test_sim_dns_fault_applies_patterns_match_like_allowed_connections(void **state) {
