@@ -88,13 +88,14 @@ static DeviceIdentity_Result ReadCommonName(const char *data, size_t length, cha
         snprintf(error, errorSize, "the device certificate file holds no PEM certificate");
         goto out;
     }
-    const X509_NAME *subject = X509_get_subject_name(certificate);
+    // Not const: wolfSSL's OpenSSL layer, which the device build links, takes these non-const.
+    X509_NAME *subject = X509_get_subject_name(certificate);
     int index = X509_NAME_get_index_by_NID(subject, NID_commonName, -1);
     if (index < 0 || X509_NAME_get_index_by_NID(subject, NID_commonName, index) >= 0) {
         snprintf(error, errorSize, "the device certificate's subject needs exactly one CN");
         goto out;
     }
-    const ASN1_STRING *cn = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subject, index));
+    ASN1_STRING *cn = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subject, index));
     int cnLength = ASN1_STRING_length(cn);
     const unsigned char *cnData = ASN1_STRING_get0_data(cn);
     if (cnLength <= 0 || cnLength > DEVICE_IDENTITY_MAX_ID_LENGTH || (size_t)cnLength >= outSize) {

@@ -218,8 +218,11 @@ void MqttTls_InitLibrary(void) {
         Log_Debug("WARNING: tls: %s; using all of OpenSSL's algorithms, which costs memory.\n",
                   failure);
     }
-#else
+#elif defined(OPENSSL_INIT_NO_LOAD_SSL_STRINGS)
     OPENSSL_init_ssl(OPENSSL_INIT_NO_LOAD_SSL_STRINGS | OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS, NULL);
+#else
+    // wolfSSL's OpenSSL layer (the device build) has no error strings to leave out.
+    OPENSSL_init_ssl(0, NULL);
 #endif
 }
 
@@ -240,7 +243,9 @@ void *MqttTls_CreateClientContext(const char *host, const char *caPath,
     SSL_CTX_set_mode(context, SSL_MODE_RELEASE_BUFFERS);
     // The app's messages are small; records of at most 2 KiB shrink the write buffer from 16 KiB
     // and cost a few bytes of framing per 2 KiB of the rare large message.
+#ifdef SSL_CTX_set_max_send_fragment
     SSL_CTX_set_max_send_fragment(context, 2048);
+#endif
     if (SSL_CTX_set_min_proto_version(context, TLS1_2_VERSION) != 1 ||
         SSL_CTX_set_cipher_list(context, tls12CipherList) != 1 ||
         X509_VERIFY_PARAM_set1_host(SSL_CTX_get0_param(context), host, 0) != 1) {
