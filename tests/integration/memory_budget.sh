@@ -84,9 +84,9 @@ assert k["eventType"] == "Unplanned" and k["eventClass"] == "Application", k
 assert k["eventCount"] == int(sys.argv[2]) and k["eventCount"] >= 3, (k, sys.argv[2])
 assert any(r["description"].startswith("AppCrashLoop (") for r in rows), rows
 PY
-"$SPHERESIM" reports --device-dir "$DEVICE_DIR" | grep -q "Unplanned .*AppCrash (.*memory_budget_kib=256)" ||
+"$SPHERESIM" reports --device-dir "$DEVICE_DIR" | grep "Unplanned .*AppCrash (.*memory_budget_kib=256)" >/dev/null ||
     fail "table lacks the budget kill"
-"$SPHERESIM" reports --device-dir "$DEVICE_DIR" --csv | grep -q ',Unplanned,Application,[0-9]*,"\?AppCrash (.*memory_budget_kib=256)' ||
+"$SPHERESIM" reports --device-dir "$DEVICE_DIR" --csv | grep ',Unplanned,Application,[0-9]*,"\?AppCrash (.*memory_budget_kib=256)' >/dev/null ||
     fail "CSV lacks the budget kill: $("$SPHERESIM" reports --device-dir "$DEVICE_DIR" --csv)"
 
 # No budget: the app grows to its own cap and keeps running; status shows its heap.
@@ -122,6 +122,6 @@ held=$(held_before_first_kill_kib)
 [ "$held" -ge 448 ] && [ "$held" -lt 512 ] ||
     fail "the app held $held KiB before the fatal step; expected 448-511 KiB (budget 512 KiB)"
 stop_device
-"$SPHERESIM" reports --device-dir "$DEVICE_DIR" | grep -q "memory_budget_kib=512)" ||
+"$SPHERESIM" reports --device-dir "$DEVICE_DIR" | grep "memory_budget_kib=512)" >/dev/null ||
     fail "report lacks the 512 KiB budget"
 echo PASS

@@ -81,7 +81,7 @@ import json, sys
 devices = {d['deviceId']: d for d in json.load(sys.stdin)}
 assert devices['$device_id']['authentication'] == 'x509', devices
 " || fail "the device is not registered as an X.509 device"
-hub telemetry "$device_id" | grep -qF '{"probe":1}' || fail "the hub did not store the telemetry"
+hub telemetry "$device_id" | grep -F '{"probe":1}' >/dev/null || fail "the hub did not store the telemetry"
 cmp -s "$DEVICE_DIR/image/certs/spheresim-hub-ca.pem" "$HUB_CA" ||
     fail "the package view does not hold the hub's CA"
 [ ! -e "$PROBE_APP/certs/spheresim-hub-ca.pem" ] || fail "run wrote into the shared package"

@@ -34,9 +34,9 @@ status=0
 status=0
 "$SPHERESIM" ctl --device-dir "$DEVICE_DIR" button C press 2>/dev/null || status=$?
 [ $status -ne 0 ] || fail "ctl accepted button C"
-"$SPHERESIM" --help | grep -q "usage: spheresim" || fail "--help"
-"$SPHERESIM" run --help | grep -q -- "--once" || fail "run --help"
-"$SPHERESIM" ctl --help | grep -q "power-off" || fail "ctl --help"
+"$SPHERESIM" --help | grep "usage: spheresim" >/dev/null || fail "--help"
+"$SPHERESIM" run --help | grep -- "--once" >/dev/null || fail "run --help"
+"$SPHERESIM" ctl --help | grep "power-off" >/dev/null || fail "ctl --help"
 
 # Two OSes can't share a device directory.
 start_device "$PROBE_APP" --manifest "$PROBE_MANIFESTS/manifest_basic.json"

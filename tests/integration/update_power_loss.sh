@@ -49,7 +49,7 @@ for step in "${steps[@]}"; do
     start_device "$PROBE_APP" "${RUN_OPTIONS[@]}"
     # The first app to start after the power loss is a whole, valid app.
     wait_for_log "PROBE label v[12]|PROBE mode crash" 10 1
-    tail -n "+$lines" "$DEVICE_LOG" | grep -q "cannot start the app" && fail "$step: no valid app"
+    tail -n "+$lines" "$DEVICE_LOG" | grep "cannot start the app" >/dev/null && fail "$step: no valid app"
     case $step in
         rollback-*)
             wait_for_log "rolled back to 0.0.0|running the installed app 'spheresim_probe' 0.0.0" 20

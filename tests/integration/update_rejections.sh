@@ -75,7 +75,7 @@ done
 [ "$(update_field os_version)" = "1.0.0" ] || fail "the OS changed"
 [ "$(grep -c "PROBE label v2" "$DEVICE_LOG")" -eq 1 ] || fail "v2 was restarted"
 [ "$(grep -c "installed in slot" "$DEVICE_LOG")" -eq 1 ] || fail "a refused package was installed"
-ls "$DEVICE_DIR/update" | grep -q download && fail "a download was left behind"
+ls "$DEVICE_DIR/update" | grep download >/dev/null && fail "a download was left behind"
 report=$("$SPHERESIM" reports --device-dir "$DEVICE_DIR" --csv)
 for reason in tampered-payload tampered-metadata missing-signature wrong-key truncated downgrade; do
     echo "$report" | grep -q "Unplanned,Application,1,AppUpdateRejected (reason=$reason; component_id=$PROBE_COMPONENT; version=" ||

@@ -47,7 +47,7 @@ status=0
 out=$(script_x509 dev-s "$cert" pub devices/dev-s/messages/events/ during 2>&1) || status=$?
 echo "$out" | grep -q "^puback$" && fail "a device published through an untrusted chain: $out"
 # The service API keeps working: it reaches the broker directly.
-hub device list | grep -q '"dev-s"' || fail "the service API is down while the CA is untrusted"
+hub device list | grep '"dev-s"' >/dev/null || fail "the service API is down while the CA is untrusted"
 [ "$(telemetry_count dev-s)" = 1 ] || fail "telemetry accepted through an untrusted chain"
 
 # Refusals, over HTTP and on the command line.

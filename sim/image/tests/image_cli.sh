@@ -43,8 +43,8 @@ print(value)' "$@"
 }
 
 echo "--- help and usage"
-"$S" image --help | grep -q "pack DIR -o FILE" || fail "image --help lacks pack"
-"$S" --help | grep -q "image pack|sign|inspect" || fail "spheresim --help lacks image"
+"$S" image --help | grep "pack DIR -o FILE" >/dev/null || fail "image --help lacks pack"
+"$S" --help | grep "image pack|sign|inspect" >/dev/null || fail "spheresim --help lacks image"
 expect_status 2 "$S" image
 expect_status 2 "$S" image frobnicate
 expect_status 2 "$S" image pack "$DEVICE_APP" -o "$W/x.img"
