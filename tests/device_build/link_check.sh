@@ -3,7 +3,8 @@
 # The link step of sdk_standin_toolchain.cmake. Instead of an executable it checks that every
 # symbol the app's objects need is offered on the device, and writes what it resolved where to
 # the output file. What the device offers:
-#   -lc, -lm       musl's C library (the SDK's sysroot is musl); its names, read from
+#   -lc, -lm,
+#   -lpthread      musl's C library (the SDK's sysroot is musl); its names, read from
 #                  SDK_STANDIN_LIBC (default: Debian's musl libc.a);
 #   -lgcc_s        the compiler's own runtime library (libgcc);
 #   -lapplibs,
@@ -63,7 +64,7 @@ libc=${SDK_STANDIN_LIBC:-/usr/lib/x86_64-linux-musl/libc.a}
 : >"$work/offered"
 for library in "$@"; do
     case "$library" in
-    -lc | -lm)
+    -lc | -lm | -lpthread)
         [ -f "$libc" ] || fail "musl's C library $libc is missing (Debian package musl-dev)"
         defined_names "$libc" | sed 's/$/ libc/' >>"$work/offered" ;;
     -lgcc_s)

@@ -41,19 +41,23 @@ function(azsphere_configure_api)
     endif()
 endfunction()
 
-# As in the SDK: the definition's directory holds the JSON and, under inc/hw/, the header
-# generated from it, which the app includes as <hw/NAME.h>.
+# As in the SDK: the definition is looked for in each TARGET_DIRECTORY in turn, and the header
+# generated from it sits beside it under inc/hw/, for the app to include as <hw/NAME.h>.
 function(azsphere_target_hardware_definition target)
     cmake_parse_arguments(A "" "TARGET_DEFINITION" "TARGET_DIRECTORY" ${ARGN})
     get_filename_component(name "${A_TARGET_DEFINITION}" NAME_WE)
-    set(json "${A_TARGET_DIRECTORY}/${A_TARGET_DEFINITION}")
-    set(header "${A_TARGET_DIRECTORY}/inc/hw/${name}.h")
-    foreach(file IN ITEMS "${json}" "${header}")
-        if(NOT EXISTS "${file}")
-            message(FATAL_ERROR "azsphere_target_hardware_definition: ${file} does not exist")
+    foreach(directory IN LISTS A_TARGET_DIRECTORY)
+        if(EXISTS "${directory}/${A_TARGET_DEFINITION}")
+            if(NOT EXISTS "${directory}/inc/hw/${name}.h")
+                message(FATAL_ERROR "azsphere_target_hardware_definition: "
+                                    "${directory}/inc/hw/${name}.h does not exist")
+            endif()
+            target_include_directories(${target} PRIVATE "${directory}/inc")
+            return()
         endif()
     endforeach()
-    target_include_directories(${target} PRIVATE "${A_TARGET_DIRECTORY}/inc")
+    message(FATAL_ERROR "azsphere_target_hardware_definition: ${A_TARGET_DEFINITION} is in none "
+                        "of '${A_TARGET_DIRECTORY}'")
 endfunction()
 
 # The SDK packs app_manifest.json, the executable as bin/app and the resource files. Here the
