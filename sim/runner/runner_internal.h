@@ -424,7 +424,8 @@ void rn_cond_free(struct rn_runner *r);
 const cJSON *rn_json_path(const cJSON *root, const char *path);
 // Compares a JSON value with a field condition. value NULL: the field is absent.
 bool rn_field_matches(const struct scn_field_cond *cond, const cJSON *value, const regex_t *re);
-// Natural order: numbers by value, strings with digit runs compared as numbers. <0, 0, >0.
+// Natural order: plain decimals ("-2.5", "10") by value, other strings with their digit runs
+// compared as numbers ("m-9" < "m-10"). <0, 0, >0.
 int rn_natural_compare(const char *a, const char *b);
 bool rn_count_ok(const struct scn_count *count, uint64_t n);
 // "at least 3", "exactly 2", "1 to 4".

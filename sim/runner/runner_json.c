@@ -85,13 +85,36 @@ const cJSON *rn_message_property(const cJSON *message, const char *name) {
     return value != NULL ? value : cJSON_GetObjectItemCaseSensitive(system, name);
 }
 
-// Digit runs compare as numbers, everything else byte by byte: "m-9" < "m-10".
+// A plain decimal: optional minus, digits, optionally a point and more digits. Not strtod's
+// whole grammar: ids such as "2516061e-24" or "0x10" are text, not 2.5e-18 and 16.
+static bool is_plain_decimal(const char *s) {
+    if (*s == '-') {
+        s++;
+    }
+    if (!isdigit((unsigned char)*s)) {
+        return false;
+    }
+    while (isdigit((unsigned char)*s)) {
+        s++;
+    }
+    if (*s == '.') {
+        s++;
+        if (!isdigit((unsigned char)*s)) {
+            return false;
+        }
+        while (isdigit((unsigned char)*s)) {
+            s++;
+        }
+    }
+    return *s == '\0';
+}
+
+// Plain decimals compare by value; otherwise digit runs compare as numbers and everything else
+// byte by byte: "m-9" < "m-10".
 int rn_natural_compare(const char *a, const char *b) {
-    char *end_a = NULL;
-    char *end_b = NULL;
-    double na = strtod(a, &end_a);
-    double nb = strtod(b, &end_b);
-    if (end_a != a && *end_a == '\0' && end_b != b && *end_b == '\0') {
+    if (is_plain_decimal(a) && is_plain_decimal(b)) {
+        double na = strtod(a, NULL);
+        double nb = strtod(b, NULL);
         return na < nb ? -1 : na > nb ? 1 : 0;
     }
     while (*a != '\0' && *b != '\0') {

@@ -126,6 +126,13 @@ static void test_rn_natural_compare_digit_runs_compare_as_numbers(void **state) 
     assert_true(rn_natural_compare("2.5", "10") < 0);
     assert_true(rn_natural_compare("a", "ab") < 0);
     assert_true(rn_natural_compare("b-1", "a-2") > 0);
+    assert_true(rn_natural_compare("-3", "-2.5") < 0);
+    // Message ids that happen to read as floating-point numbers ("2516061e-24" is 2.5e-18) are
+    // still ids: scenario 061 once failed its order check on a boot id like this.
+    assert_true(rn_natural_compare("2516061e-24", "2516061e-25") < 0);
+    assert_true(rn_natural_compare("1e5", "2e1") < 0);
+    assert_true(rn_natural_compare("0x10", "0x9") > 0);
+    assert_true(rn_natural_compare("inf", "nan") < 0);
 }
 
 static void test_rn_count_ok_bounds_and_text(void **state) {
