@@ -382,7 +382,10 @@ static bool eval_telemetry(struct rn_runner *r, const struct scn_condition *c,
                                                    : cJSON_PrintUnformatted(previous);
                 char *b = cJSON_IsString(value) ? strdup(value->valuestring)
                                                 : cJSON_PrintUnformatted(value);
-                bool increasing = a != NULL && b != NULL && rn_natural_compare(a, b) < 0;
+                // Numbers by value: their printed form may be exponential ("1e+20").
+                bool increasing = cJSON_IsNumber(previous) && cJSON_IsNumber(value)
+                                      ? previous->valuedouble < value->valuedouble
+                                      : a != NULL && b != NULL && rn_natural_compare(a, b) < 0;
                 if (!increasing) {
                     say(detail, size, false,
                         "order: %s goes from %.60s to %.60s at message %" PRIu64

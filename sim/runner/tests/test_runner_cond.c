@@ -159,6 +159,19 @@ static void test_rn_cond_eval_order_judged_after_dropping_redeliveries(void **st
     teardown_fixture(f);
 }
 
+static void test_rn_cond_eval_order_compares_numbers_by_value(void **state) {
+    (void)state;
+    struct fixture *f = setup_with("{telemetry: {order: {path: \"$.n\"}}}");
+    add_message(f, 100, "m-1", "\"{\\\"n\\\":99999}\"", "2026-01-01T00:00:01.000Z");
+    add_message(f, 200, "m-2", "\"{\\\"n\\\":1e20}\"", "2026-01-01T00:00:02.000Z");
+    assert_true(eval(f, 0, 1000));
+    // 1e20 prints as "1e+20", whose digit runs would put it before 99999 as text.
+    add_message(f, 300, "m-3", "\"{\\\"n\\\":99999}\"", "2026-01-01T00:00:03.000Z");
+    assert_false(eval(f, 0, 1000));
+    assert_non_null(strstr(f->detail, "must strictly increase"));
+    teardown_fixture(f);
+}
+
 static void add_led(struct fixture *f, int64_t t, int gpio, bool lit) {
     struct rn_gpio_change c = {.t = t, .gpio = gpio, .lit = lit};
     assert_true(RN_PUSH(f->d->gpio_changes, f->d->gpio_change_count, f->d->gpio_change_cap, c));
@@ -324,6 +337,7 @@ int main(void) {
         cmocka_unit_test(test_rn_cond_eval_no_duplicates_same_message_two_ids_fails),
         cmocka_unit_test(test_rn_cond_eval_no_duplicates_one_id_two_bodies_fails),
         cmocka_unit_test(test_rn_cond_eval_order_judged_after_dropping_redeliveries),
+        cmocka_unit_test(test_rn_cond_eval_order_compares_numbers_by_value),
         cmocka_unit_test(test_rn_cond_eval_led_state_is_the_state_at_window_end),
         cmocka_unit_test(test_rn_cond_eval_led_blink_counts_matching_cycles),
         cmocka_unit_test(test_rn_cond_eval_led_blink_wrong_timing_fails),
