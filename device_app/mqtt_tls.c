@@ -246,6 +246,7 @@ void *MqttTls_CreateClientContext(const char *host, const char *caPath,
 #ifdef SSL_CTX_set_max_send_fragment
     SSL_CTX_set_max_send_fragment(context, 2048);
 #endif
+    // (wolfSSL's OpenSSL layer lacks the call: its record buffers are sized when it is built.)
     if (SSL_CTX_set_min_proto_version(context, TLS1_2_VERSION) != 1 ||
         SSL_CTX_set_cipher_list(context, tls12CipherList) != 1 ||
         X509_VERIFY_PARAM_set1_host(SSL_CTX_get0_param(context), host, 0) != 1) {
