@@ -355,6 +355,14 @@ size_t rn_devices_fds(struct rn_runner *r, int *fds, size_t max);
 // The GPIO that an RDB LED name stands for, or -1.
 int rn_led_gpio(const char *name);
 
+// ---- runner_device_prepare.c ----
+
+// Creates device d's directory with its manifest copy and storage image. Returns 0, or -1 with
+// the reason in err.
+int rn_device_prepare(struct rn_runner *r, struct rn_device *d, char *err, size_t err_size);
+// Starts device d's `spheresim run` (again after a power cut). Returns 0, or -1 (err).
+int rn_device_spawn(struct rn_runner *r, struct rn_device *d, char *err, size_t err_size);
+
 // ---- runner_hub.c ----
 
 int rn_hub_start(struct rn_runner *r);

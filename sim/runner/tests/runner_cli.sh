@@ -46,6 +46,27 @@ status=0
 [ "$status" = 1 ] || fail "a bad file exits $status"
 grep -q "bad.yaml:7:5: expected a step key .*got \"prss\" (did you mean press?)" "$TEST_DIR/bad.err" || fail "no location: $(cat "$TEST_DIR/bad.err")"
 
+# A device whose manifest is not JSON: the run stops before it starts, naming the file.
+printf '{"ComponentId": ' >"$TEST_DIR/broken_manifest.json"
+cat >"$TEST_DIR/broken.yaml" <<EOF
+name: broken-manifest
+time_limit: 10s
+devices:
+  - id: p
+    app: $PROBE
+    manifest: $TEST_DIR/broken_manifest.json
+expect:
+  - name: anything
+    eventually:
+      log: {matches: "never"}
+    within: 5s
+EOF
+status=0
+"$SPHERESIM" scenario "$TEST_DIR/broken.yaml" >"$TEST_DIR/broken.out" 2>&1 || status=$?
+[ "$status" != 0 ] || fail "a scenario with a broken manifest passed"
+grep -F "the manifest $TEST_DIR/broken_manifest.json is not valid JSON" "$TEST_DIR/broken.out" >/dev/null ||
+    fail "the broken manifest is not named: $(cat "$TEST_DIR/broken.out")"
+
 # A failing run: the crash probe restarts, the expectation says it must not.
 cat >"$TEST_DIR/crash.yaml" <<EOF
 name: probe-must-not-restart
