@@ -51,6 +51,9 @@ echo "refused: a certificate for another host name"
 # security level 0; -www keeps it serving without a terminal). Were the handshake to succeed, the
 # app would get an HTTP answer to its CONNECT instead of a TLS error.
 SERVER_LOG="$TEST_DIR/s_server.log"
+# Created here: the background job's own redirection may come after the first read below, and a
+# sed on a missing file would end the script under set -e.
+: >"$SERVER_LOG"
 openssl s_server -accept 127.0.0.1:0 -www -tls1_1 -cipher 'DEFAULT:@SECLEVEL=0' \
     -cert "$HUB_STATE_DIR/pki/server.pem" -key "$HUB_STATE_DIR/pki/server.key" \
     </dev/null >"$SERVER_LOG" 2>&1 &
