@@ -91,20 +91,17 @@ static bool is_plain_decimal(const char *s) {
     if (*s == '-') {
         s++;
     }
-    if (!isdigit((unsigned char)*s)) {
+    size_t whole = strspn(s, "0123456789");
+    if (whole == 0) {
         return false;
     }
-    while (isdigit((unsigned char)*s)) {
-        s++;
-    }
+    s += whole;
     if (*s == '.') {
-        s++;
-        if (!isdigit((unsigned char)*s)) {
+        size_t fraction = strspn(s + 1, "0123456789");
+        if (fraction == 0) {
             return false;
         }
-        while (isdigit((unsigned char)*s)) {
-            s++;
-        }
+        s += 1 + fraction;
     }
     return *s == '\0';
 }
